@@ -1,0 +1,125 @@
+/**
+ * Invertible maps: a forward map with its inverse. They form a group under composition.
+ *
+ * Laws: `andThen(identity(), f) = f = andThen(f, identity())`;
+ * `andThen(andThen(f, g), h) = andThen(f, andThen(g, h))`;
+ * `inverse(andThen(f, g)) = andThen(inverse(g), inverse(f))`;
+ * `andThen(f, inverse(f)).forward = id` (up to the map's own accuracy).
+ *
+ * @module
+ */
+import { Endo, type Endomorphism, identity as id, M } from "../deps/fp.ts";
+
+/**
+ * A map together with its inverse.
+ *
+ * @example
+ * ```ts
+ * import { type Invertible, inverse } from "@hamiltonian/hgn/core";
+ * import { strictEqual } from "node:assert/strict";
+ * const double: Invertible<number> = { forward: (x) => 2 * x, inverse: (x) => x / 2 };
+ * strictEqual(inverse(double).forward(8), 4);
+ * ```
+ */
+export interface Invertible<A> {
+  readonly forward: Endomorphism<A>;
+  readonly inverse: Endomorphism<A>;
+}
+
+/**
+ * The identity map (the group's unit).
+ *
+ * @example
+ * ```ts
+ * import { identity } from "@hamiltonian/hgn/core";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(identity<number>().forward(3), 3);
+ * ```
+ */
+export const identity = <A>(): Invertible<A> => ({ forward: id, inverse: id });
+
+/**
+ * Swaps the directions: the group inverse.
+ *
+ * @example
+ * ```ts
+ * import { inverse } from "@hamiltonian/hgn/core";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(inverse({ forward: (x: number) => x + 1, inverse: (x: number) => x - 1 }).forward(1), 0);
+ * ```
+ */
+export const inverse = <A>(f: Invertible<A>): Invertible<A> => ({
+  forward: f.inverse,
+  inverse: f.forward,
+});
+
+/**
+ * Composition in reading order: `andThen(f, g)` applies `f` first, then `g`; its inverse undoes
+ * `g` first, then `f`.
+ *
+ * @example
+ * ```ts
+ * import { andThen } from "@hamiltonian/hgn/core";
+ * import { strictEqual } from "node:assert/strict";
+ * const inc = { forward: (x: number) => x + 1, inverse: (x: number) => x - 1 };
+ * const dbl = { forward: (x: number) => 2 * x, inverse: (x: number) => x / 2 };
+ * strictEqual(andThen(inc, dbl).forward(1), 4);
+ * strictEqual(andThen(inc, dbl).inverse(4), 1);
+ * ```
+ */
+export const andThen = <A>(f: Invertible<A>, g: Invertible<A>): Invertible<A> => {
+  const E = Endo.getMonoid<A>();
+  return { forward: E.concat(f.forward, g.forward), inverse: E.concat(g.inverse, f.inverse) };
+};
+
+/**
+ * The monoid of invertible maps under {@link andThen}, with {@link identity} as unit; use it with
+ * fp-ts `concatAll`.
+ *
+ * @example
+ * ```ts
+ * import { concatAll, invertibleMonoid } from "@hamiltonian/hgn/core";
+ * import { strictEqual } from "node:assert/strict";
+ * const inc = { forward: (x: number) => x + 1, inverse: (x: number) => x - 1 };
+ * strictEqual(concatAll(invertibleMonoid<number>())([inc, inc, inc]).forward(0), 3);
+ * ```
+ */
+export const invertibleMonoid = <A>(): M.Monoid<Invertible<A>> => ({
+  concat: andThen,
+  empty: identity<A>(),
+});
+
+/**
+ * fp-ts `concatAll` for a monoid, re-exported for composing many maps at once.
+ *
+ * @example
+ * ```ts
+ * import { concatAll, invertibleMonoid } from "@hamiltonian/hgn/core";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(concatAll(invertibleMonoid<number>())([]).forward(7), 7);
+ * ```
+ */
+export const concatAll = M.concatAll;
+
+/**
+ * `f` composed with itself `n >= 0` times (n = 0 is the identity).
+ *
+ * @example
+ * ```ts
+ * import { power } from "@hamiltonian/hgn/core";
+ * import { strictEqual } from "node:assert/strict";
+ * const dbl = { forward: (x: number) => 2 * x, inverse: (x: number) => x / 2 };
+ * strictEqual(power(dbl, 10).forward(1), 1024);
+ * ```
+ */
+export const power = <A>(f: Invertible<A>, n: number): Invertible<A> => {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`power: n must be an integer >= 0, got ${n}`);
+  }
+  const repeat = (g: Endomorphism<A>) => (a: A) => {
+    let x = a;
+    for (let i = 0; i < n; i++) x = g(x);
+    return x;
+  };
+  return { forward: repeat(f.forward), inverse: repeat(f.inverse) };
+};
