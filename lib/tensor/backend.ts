@@ -1,0 +1,192 @@
+/**
+ * Backend policy: which tfjs backend runs the tensors, chosen in this one module.
+ *
+ * - `auto`: webgpu only when Deno's `navigator.gpu` gives a real GPU adapter (not a fallback
+ *   adapter and not a software rasteriser such as llvmpipe, lavapipe or SwiftShader, which are
+ *   10-15x slower than wasm on this kind of model), else wasm (SIMD), else cpu.
+ * - `webgpu | wasm | cpu`: exactly that backend, or an `Error` saying why it is unavailable; never
+ *   a silent fallback. An explicit `webgpu` accepts a software adapter (useful for correctness).
+ *
+ * @module
+ */
+import { setWasmPaths, tf, wasmDistUrl } from "../deps/tf.ts";
+
+/** A backend a user may ask for. */
+export type BackendRequest = "auto" | "webgpu" | "wasm" | "cpu";
+
+/** A concrete tfjs backend. */
+export type BackendName = "webgpu" | "wasm" | "cpu";
+
+/** Every accepted {@link BackendRequest}, in the order a usage line lists them. */
+export const backendRequests: readonly BackendRequest[] = ["auto", "webgpu", "wasm", "cpu"];
+
+/** What was learnt about the GPU adapter, if any. */
+export interface GpuAdapterInfo {
+  /** a human description, e.g. `"llvmpipe (LLVM 15.0.6, 256 bits)"`, or why there is none */
+  readonly description: string;
+  /** the adapter exists */
+  readonly present: boolean;
+  /** the adapter is a fallback or a software rasteriser (not a real GPU) */
+  readonly software: boolean;
+}
+
+/** The backend in use after {@link useBackend}, with the adapter and a one-line report. */
+export interface BackendChoice {
+  readonly requested: BackendRequest;
+  readonly backend: BackendName;
+  readonly adapter: GpuAdapterInfo;
+  /** one line, e.g. `backend wasm (simd; auto: GPU adapter llvmpipe ... is software)` */
+  readonly report: string;
+}
+
+const softwareNames = /llvmpipe|lavapipe|swiftshader|software|basic render|microsoft basic/i;
+
+/**
+ * Whether an adapter description names a software rasteriser (llvmpipe, lavapipe, SwiftShader,
+ * Microsoft Basic Render) rather than a GPU.
+ *
+ * @example
+ * ```ts
+ * import { isSoftwareAdapterName } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(isSoftwareAdapterName("llvmpipe (LLVM 15.0.6, 256 bits)"), true);
+ * strictEqual(isSoftwareAdapterName("NVIDIA GeForce RTX 4090"), false);
+ * ```
+ */
+export const isSoftwareAdapterName = (description: string): boolean =>
+  softwareNames.test(description);
+
+/**
+ * Parses a user's backend name; a `RangeError` naming the accepted values otherwise.
+ *
+ * @example
+ * ```ts
+ * import { parseBackendRequest } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual, throws } from "node:assert/strict";
+ * strictEqual(parseBackendRequest("wasm"), "wasm");
+ * throws(() => parseBackendRequest("gpu"), RangeError);
+ * ```
+ */
+export const parseBackendRequest = (name: string): BackendRequest => {
+  if ((backendRequests as readonly string[]).includes(name)) return name as BackendRequest;
+  throw new RangeError(`unknown backend '${name}'; accepted: ${backendRequests.join(", ")}`);
+};
+
+interface AdapterLike {
+  readonly isFallbackAdapter?: boolean;
+  readonly info?: {
+    readonly description?: string;
+    readonly vendor?: string;
+    readonly device?: string;
+    readonly architecture?: string;
+    readonly isFallbackAdapter?: boolean;
+  };
+}
+
+/**
+ * Asks `navigator.gpu` for an adapter and classifies it. Never throws: no WebGPU, or no adapter,
+ * gives `present: false` with the reason in `description`.
+ *
+ * @example
+ * ```ts
+ * import { probeGpuAdapter } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * const a = await probeGpuAdapter();
+ * strictEqual(typeof a.description, "string");
+ * ```
+ */
+export const probeGpuAdapter = async (): Promise<GpuAdapterInfo> => {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } })?.gpu;
+  if (!gpu) return { description: "no navigator.gpu", present: false, software: false };
+  let adapter: AdapterLike | null;
+  try {
+    adapter = (await gpu.requestAdapter()) as AdapterLike | null;
+  } catch (e) {
+    return {
+      description: `requestAdapter failed: ${(e as Error).message}`,
+      present: false,
+      software: false,
+    };
+  }
+  if (!adapter) return { description: "no GPU adapter", present: false, software: false };
+  const info = adapter.info ?? {};
+  const description = [info.description, info.vendor && `vendor ${info.vendor}`]
+    .filter((s) => s).join(", ") || "unnamed adapter";
+  const fallback = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true;
+  return {
+    description: fallback ? `${description} (fallback adapter)` : description,
+    present: true,
+    software: fallback || isSoftwareAdapterName(description),
+  };
+};
+
+let wasmPathsSet = false;
+
+const trySet = async (name: BackendName): Promise<boolean> => {
+  if (name === "wasm" && !wasmPathsSet) {
+    setWasmPaths(new URL(wasmDistUrl).pathname);
+    wasmPathsSet = true;
+  }
+  try {
+    return await tf.setBackend(name) && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Chooses and activates a backend by the policy of this module, and returns what was chosen
+ * with a one-line report (`log`, when given, receives that line). Asking explicitly for a
+ * backend that cannot start throws an `Error` that says why and what is available; `auto`
+ * never throws while cpu works.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * const choice = await useBackend("cpu");
+ * strictEqual(choice.backend, "cpu");
+ * strictEqual(choice.report.startsWith("backend cpu"), true);
+ * ```
+ */
+export const useBackend = async (
+  request: BackendRequest,
+  log?: (line: string) => void,
+): Promise<BackendChoice> => {
+  const adapter = request === "auto" || request === "webgpu"
+    ? await probeGpuAdapter()
+    : { description: "not probed", present: false, software: false };
+  const done = (backend: BackendName, why: string): BackendChoice => {
+    const simd = backend === "wasm"
+      ? (tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "simd" : "no simd")
+      : "";
+    const detail = [simd, why].filter((s) => s).join("; ");
+    const report = `backend ${backend}${detail ? ` (${detail})` : ""}`;
+    log?.(report);
+    return { requested: request, backend, adapter, report };
+  };
+  if (request !== "auto") {
+    if (request === "webgpu" && !adapter.present) {
+      throw new Error(`backend webgpu is unavailable: ${adapter.description}; use wasm or cpu`);
+    }
+    if (!(await trySet(request))) {
+      throw new Error(
+        `backend ${request} failed to start${
+          request === "webgpu" ? ` on adapter ${adapter.description}` : ""
+        }; accepted: ${backendRequests.join(", ")}`,
+      );
+    }
+    return done(request, request === "webgpu" ? `adapter ${adapter.description}` : "requested");
+  }
+  if (adapter.present && !adapter.software && (await trySet("webgpu"))) {
+    return done("webgpu", `auto: GPU adapter ${adapter.description}`);
+  }
+  const why = adapter.present
+    ? adapter.software
+      ? `auto: GPU adapter ${adapter.description} is software`
+      : `auto: webgpu failed on ${adapter.description}`
+    : `auto: ${adapter.description}`;
+  if (await trySet("wasm")) return done("wasm", why);
+  if (await trySet("cpu")) return done("cpu", `${why}; wasm failed`);
+  throw new Error("no tfjs backend could start (tried webgpu, wasm, cpu)");
+};
