@@ -1,0 +1,151 @@
+// Enforces the layering rules of ARCHITECTURE.md from the module graph `deno info --json` reports.
+import { ok } from "node:assert/strict";
+import { relative, resolve } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
+
+const root = resolve(fromFileUrl(new URL("..", import.meta.url)));
+
+/** Which lib folders each lib folder may import (besides itself). */
+const ALLOWED: Record<string, readonly string[]> = {
+  deps: [],
+  core: ["deps"],
+  systems: ["deps", "core"],
+  data: ["deps", "core", "systems"],
+  tensor: ["deps", "core"],
+  models: ["deps", "core", "tensor"],
+  train: ["deps", "core", "systems", "data", "tensor", "models"],
+  io: ["deps", "core", "systems", "data", "tensor", "models", "train"],
+};
+/** The pure layers may reach third-party code only through these deps files. */
+const PURE_DEPS: Record<string, readonly string[]> = {
+  core: ["lib/deps/fp.ts"],
+  systems: ["lib/deps/fp.ts"],
+};
+
+const libFiles = async (dir = "lib"): Promise<string[]> => {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(resolve(root, dir))) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...await libFiles(path));
+    else if (e.name.endsWith(".ts")) out.push(path);
+  }
+  return out.sort();
+};
+
+type Graph = Map<string, string[]>;
+
+/** The local import graph of every lib file (relative paths), plus third-party specifiers. */
+const moduleGraph = async (files: string[]): Promise<Graph> => {
+  const entry = await Deno.makeTempFile({ dir: root, prefix: ".layering_", suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(entry, files.map((f) => `import "./${f}";`).join("\n"));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    ok(out.success, new TextDecoder().decode(out.stderr));
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      modules: { specifier: string; dependencies?: { code?: { specifier: string } }[] }[];
+    };
+    const graph: Graph = new Map();
+    for (const m of info.modules) {
+      if (!m.specifier.startsWith("file://")) continue;
+      const from = relative(root, fromFileUrl(m.specifier));
+      const deps = (m.dependencies ?? []).flatMap((d) => d.code ? [d.code.specifier] : []).map((
+        s,
+      ) => s.startsWith("file://") ? relative(root, fromFileUrl(s)) : s);
+      graph.set(from, deps);
+    }
+    return graph;
+  } finally {
+    await Deno.remove(entry);
+  }
+};
+
+const files = await libFiles();
+const graph = await moduleGraph(files);
+const layer = (path: string) => path.startsWith("lib/") ? path.split("/")[1] : undefined;
+
+Deno.test("layering: lib folders import only the layers below them, files not folder barrels", () => {
+  const problems: string[] = [];
+  for (const file of files) {
+    const from = layer(file)!;
+    for (const dep of graph.get(file) ?? []) {
+      if (dep.startsWith("npm:") || dep.startsWith("node:") || dep.startsWith("http")) {
+        if (from !== "deps" && !dep.startsWith("node:")) {
+          problems.push(`${file} names ${dep}: only lib/deps may`);
+        }
+        if (dep.startsWith("node:") && (from === "core" || from === "systems")) {
+          problems.push(`${file} imports ${dep}: the pure core must not`);
+        }
+        continue;
+      }
+      const to = layer(dep);
+      if (to === undefined) {
+        problems.push(`${file} imports ${dep}, outside lib`);
+        continue;
+      }
+      if (to !== from && !ALLOWED[from]?.includes(to)) {
+        problems.push(`${file} (${from}) imports ${dep} (${to})`);
+      }
+      if (to === "deps" && PURE_DEPS[from] && !PURE_DEPS[from].includes(dep)) {
+        problems.push(
+          `${file} (${from}) imports ${dep}: the pure layers may use only ${PURE_DEPS[from]}`,
+        );
+      }
+      if (dep.endsWith("/mod.ts") && dep !== file) {
+        problems.push(`${file} imports the barrel ${dep}`);
+      }
+      if (from === "models" && to === "models" && file.split("/")[2] !== dep.split("/")[2]) {
+        problems.push(`${file} imports another model: ${dep}`);
+      }
+    }
+  }
+  ok(problems.length === 0, problems.join("\n"));
+});
+
+Deno.test("layering: only lib/io touches Deno.*", async () => {
+  const problems: string[] = [];
+  for (const file of files) {
+    if (layer(file) === "io") continue;
+    const text = await Deno.readTextFile(resolve(root, file));
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    if (/\bDeno\./.test(code)) problems.push(file);
+  }
+  ok(problems.length === 0, `Deno.* outside lib/io: ${problems.join(", ")}`);
+});
+
+Deno.test("layering: no import cycles among lib files", () => {
+  const state = new Map<string, "visiting" | "done">();
+  const cycle: string[] = [];
+  const visit = (f: string, path: string[]): boolean => {
+    if (state.get(f) === "done") return false;
+    if (state.get(f) === "visiting") {
+      cycle.push(...path.slice(path.indexOf(f)), f);
+      return true;
+    }
+    state.set(f, "visiting");
+    for (const d of graph.get(f) ?? []) {
+      if (d.startsWith("lib/") && visit(d, [...path, f])) return true;
+    }
+    state.set(f, "done");
+    return false;
+  };
+  for (const f of files) if (visit(f, [])) break;
+  ok(cycle.length === 0, `cycle: ${cycle.join(" -> ")}`);
+});
+
+Deno.test("layering: the core's module graph holds no tfjs", () => {
+  const seen = new Set<string>();
+  const walk = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const d of graph.get(f) ?? []) walk(d);
+  };
+  walk("lib/core/mod.ts");
+  walk("lib/systems/mod.ts");
+  const tf = [...seen].filter((s) => s.includes("tensorflow"));
+  ok(tf.length === 0, `core reaches ${tf.join(", ")}`);
+});
