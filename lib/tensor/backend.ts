@@ -10,6 +10,7 @@
  * @module
  */
 import { setWasmPaths, tf, wasmDistUrl } from "../deps/tf.ts";
+import { registerHigherOrderGradients } from "./gradients.ts";
 
 /** A backend a user may ask for. */
 export type BackendRequest = "auto" | "webgpu" | "wasm" | "cpu";
@@ -128,9 +129,26 @@ const trySet = async (name: BackendName): Promise<boolean> => {
     wasmPathsSet = true;
   }
   try {
-    return await tf.setBackend(name) && tf.getBackend() === name;
+    const ok = await tf.setBackend(name) && tf.getBackend() === name;
+    if (ok && name === "cpu") quietFirstCpuWrite();
+    return ok;
   } catch {
     return false;
+  }
+};
+
+// The cpu backend prints a multi-line "install tfjs-node" banner at its first tensor under Deno
+// (it believes it runs in Node); the backend report line replaces it.
+let cpuQuieted = false;
+const quietFirstCpuWrite = (): void => {
+  if (cpuQuieted) return;
+  cpuQuieted = true;
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    tf.tensor1d([0]).dispose();
+  } finally {
+    console.warn = warn;
   }
 };
 
@@ -138,7 +156,9 @@ const trySet = async (name: BackendName): Promise<boolean> => {
  * Chooses and activates a backend by the policy of this module, and returns what was chosen
  * with a one-line report (`log`, when given, receives that line). Asking explicitly for a
  * backend that cannot start throws an `Error` that says why and what is available; `auto`
- * never throws while cpu works.
+ * never throws while cpu works. It also registers the verified higher-order gradients
+ * ({@link registerHigherOrderGradients}, idempotent), so every backend it starts differentiates
+ * correctly to second order.
  *
  * @example
  * ```ts
@@ -153,6 +173,7 @@ export const useBackend = async (
   request: BackendRequest,
   log?: (line: string) => void,
 ): Promise<BackendChoice> => {
+  registerHigherOrderGradients();
   const adapter = request === "auto" || request === "webgpu"
     ? await probeGpuAdapter()
     : { description: "not probed", present: false, software: false };

@@ -14,3 +14,4 @@
  */
 export { tf } from "../deps/tf.ts";
 export * from "./backend.ts";
+export * from "./gradients.ts";

@@ -1,0 +1,525 @@
+// Per-kernel checks of the higher-order gradient layer: value, first derivative and second
+// derivative (reverse-over-reverse Hessian-vector product) against float64 finite differences,
+// on cpu and wasm (and webgpu with HGN_TEST_WEBGPU=1). A negative control restores the stock
+// tfjs gradient of each replaced kernel and checks that the same comparison then fails.
+import { ok } from "node:assert/strict";
+import { tf } from "../../lib/deps/tf.ts";
+import {
+  higherOrderGradients,
+  nearestSourceIndices,
+  registerHigherOrderGradients,
+  stockGradients,
+} from "../../lib/tensor/gradients.ts";
+import {
+  fdGradient,
+  fdHvp,
+  onBackend,
+  read,
+  type Ref,
+  relErr,
+  testBackends,
+  values,
+} from "./_numeric.ts";
+
+const TOL = 1e-3;
+
+// ---------------------------------------------------------------- float64 reference kernels
+type Shape = number[];
+const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+interface ConvGeom {
+  b: number;
+  h: number;
+  w: number;
+  ci: number;
+  kh: number;
+  kw: number;
+  co: number;
+  s: number;
+  oh: number;
+  ow: number;
+  top: number;
+  left: number;
+}
+const geom = (x: Shape, f: Shape, s: number, pad: "same" | "valid"): ConvGeom => {
+  const [b, h, w, ci] = x;
+  const [kh, kw, , co] = f;
+  const oh = pad === "same" ? Math.ceil(h / s) : Math.ceil((h - kh + 1) / s);
+  const ow = pad === "same" ? Math.ceil(w / s) : Math.ceil((w - kw + 1) / s);
+  const top = pad === "same" ? Math.floor(Math.max((oh - 1) * s + kh - h, 0) / 2) : 0;
+  const left = pad === "same" ? Math.floor(Math.max((ow - 1) * s + kw - w, 0) / 2) : 0;
+  return { b, h, w, ci, kh, kw, co, s, oh, ow, top, left };
+};
+/** calls `visit(xIndex, fIndex, yIndex)` for every multiply-add of conv2d */
+const convLoop = (g: ConvGeom, visit: (xi: number, fi: number, yi: number) => void) => {
+  for (let b = 0; b < g.b; b++) {
+    for (let oh = 0; oh < g.oh; oh++) {
+      for (let ow = 0; ow < g.ow; ow++) {
+        for (let kh = 0; kh < g.kh; kh++) {
+          const ih = oh * g.s + kh - g.top;
+          if (ih < 0 || ih >= g.h) continue;
+          for (let kw = 0; kw < g.kw; kw++) {
+            const iw = ow * g.s + kw - g.left;
+            if (iw < 0 || iw >= g.w) continue;
+            for (let ci = 0; ci < g.ci; ci++) {
+              for (let co = 0; co < g.co; co++) {
+                visit(
+                  ((b * g.h + ih) * g.w + iw) * g.ci + ci,
+                  ((kh * g.kw + kw) * g.ci + ci) * g.co + co,
+                  ((b * g.oh + oh) * g.ow + ow) * g.co + co,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+};
+const conv = (g: ConvGeom, x: Float64Array, f: Float64Array) => {
+  const y = new Float64Array(g.b * g.oh * g.ow * g.co);
+  convLoop(g, (xi, fi, yi) => (y[yi] += x[xi] * f[fi]));
+  return y;
+};
+const convInput = (g: ConvGeom, dy: Float64Array, f: Float64Array) => {
+  const dx = new Float64Array(g.b * g.h * g.w * g.ci);
+  convLoop(g, (xi, fi, yi) => (dx[xi] += dy[yi] * f[fi]));
+  return dx;
+};
+const convFilter = (g: ConvGeom, x: Float64Array, dy: Float64Array) => {
+  const df = new Float64Array(g.kh * g.kw * g.ci * g.co);
+  convLoop(g, (xi, fi, yi) => (df[fi] += x[xi] * dy[yi]));
+  return df;
+};
+const resize = (
+  x: Float64Array,
+  [b, h, w, c]: Shape,
+  [oh, ow]: number[],
+  align: boolean,
+  half: boolean,
+) => {
+  const ri = nearestSourceIndices(h, oh, align, half);
+  const ci = nearestSourceIndices(w, ow, align, half);
+  const y = new Float64Array(b * oh * ow * c);
+  for (let n = 0; n < b; n++) {
+    for (let r = 0; r < oh; r++) {
+      for (let s = 0; s < ow; s++) {
+        for (let k = 0; k < c; k++) {
+          y[((n * oh + r) * ow + s) * c + k] = x[((n * h + ri[r]) * w + ci[s]) * c + k];
+        }
+      }
+    }
+  }
+  return y;
+};
+const resizeAdjoint = (
+  dy: Float64Array,
+  [b, h, w, c]: Shape,
+  [oh, ow]: number[],
+  align: boolean,
+  half: boolean,
+) => {
+  const ri = nearestSourceIndices(h, oh, align, half);
+  const ci = nearestSourceIndices(w, ow, align, half);
+  const dx = new Float64Array(b * h * w * c);
+  for (let n = 0; n < b; n++) {
+    for (let r = 0; r < oh; r++) {
+      for (let s = 0; s < ow; s++) {
+        for (let k = 0; k < c; k++) {
+          dx[((n * h + ri[r]) * w + ci[s]) * c + k] += dy[((n * oh + r) * ow + s) * c + k];
+        }
+      }
+    }
+  }
+  return dx;
+};
+const matmul = (
+  a: Float64Array,
+  b: Float64Array,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+) => {
+  const y = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let l = 0; l < k; l++) s += a[(t * m + i) * k + l] * b[(t * k + l) * n + j];
+        y[(t * m + i) * n + j] = s;
+      }
+    }
+  }
+  return y;
+};
+const transpose2 = (x: Float64Array, r: number, c: number) => {
+  const y = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) y[j * r + i] = x[i * c + j];
+  return y;
+};
+
+// ---------------------------------------------------------------- the cases
+interface Case {
+  /** the kernel(s) under test */
+  name: string;
+  shapes: Shape[];
+  /** the kernel's output Y from the inputs (tensors) */
+  op: (...xs: tf.Tensor[]) => tf.Tensor;
+  /** the same in float64 */
+  ref: (...xs: Float64Array[]) => Float64Array;
+  /** input generator (default uniform in [-1, 1)) */
+  gen?: (u: () => number) => number;
+  /** kernels whose stock tfjs gradient must make this case fail */
+  controls?: string[];
+}
+const map = (f: (x: number) => number) => (x: Float64Array) => x.map(f);
+// |x| >= 0.1 keeps finite differences away from kinks
+const awayFromZero = (u: () => number) => {
+  const v = 0.1 + 0.9 * u();
+  return u() < 0.5 ? -v : v;
+};
+const positive = (u: () => number) => 0.5 + 1.5 * u();
+// pairs (a, b) with |a - b| >= 0.2: a in ±[0.3, 1], b = a ± [0.2, 0.6] alternating
+const spread = (u: () => number) => (u() < 0.5 ? -1 : 1) * (0.3 + 0.7 * u());
+
+const unaryCase = (
+  name: string,
+  op: (x: tf.Tensor) => tf.Tensor,
+  f: (x: number) => number,
+  gen?: (u: () => number) => number,
+  controls?: string[],
+): Case => ({ name, shapes: [[2, 3]], op: (x) => op(x), ref: map(f), gen, controls });
+
+const softmax = (x: Float64Array, rows: number, cols: number) => {
+  const y = new Float64Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    const m = Math.max(...x.subarray(r * cols, r * cols + cols));
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += y[r * cols + c] = Math.exp(x[r * cols + c] - m);
+    for (let c = 0; c < cols; c++) y[r * cols + c] /= s;
+  }
+  return y;
+};
+
+const convCase = (xs: Shape, fs: Shape, s: number, pad: "same" | "valid"): Case => {
+  const g = geom(xs, fs, s, pad);
+  return {
+    name: `Conv2D ${xs}*${fs} stride ${s} ${pad}`,
+    shapes: [xs, fs],
+    op: (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad),
+    ref: (x, f) => conv(g, x, f),
+    controls: ["Conv2D", "Conv2DBackpropFilter"],
+  };
+};
+
+const resizeCase = (xs: Shape, out: [number, number], align: boolean, half: boolean): Case => ({
+  name: `ResizeNearestNeighbor ${xs} -> ${out}${align ? " alignCorners" : ""}${
+    half ? " halfPixel" : ""
+  }`,
+  shapes: [xs],
+  op: (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, out, align, half),
+  ref: (x) => resize(x, xs, out, align, half),
+  controls: ["ResizeNearestNeighbor", "ResizeNearestNeighborGrad"],
+});
+
+const cases: Case[] = [
+  unaryCase("Sigmoid", tf.sigmoid, sigmoid, undefined, ["Sigmoid"]),
+  unaryCase("Tanh", tf.tanh, Math.tanh, undefined, ["Tanh"]),
+  unaryCase("Exp", tf.exp, Math.exp, undefined, ["Exp"]),
+  unaryCase("Elu", tf.elu, (x) => (x > 0 ? x : Math.exp(x) - 1), awayFromZero, ["Elu"]),
+  unaryCase("Softplus", tf.softplus, (x) => Math.log1p(Math.exp(x))),
+  unaryCase("Log", tf.log, Math.log, positive),
+  unaryCase("Sqrt", tf.sqrt, Math.sqrt, positive),
+  unaryCase("Square", tf.square, (x) => x * x),
+  unaryCase("Relu", tf.relu, (x) => Math.max(x, 0), awayFromZero),
+  unaryCase(
+    "LeakyRelu (Greater)",
+    (x) => tf.leakyRelu(x, 0.2),
+    (x) => (x > 0 ? x : 0.2 * x),
+    awayFromZero,
+    [
+      "Greater",
+    ],
+  ),
+  {
+    name: "Select (Greater)",
+    shapes: [[2, 3], [2, 3]],
+    gen: spread,
+    op: (a, b) => tf.where(tf.greater(a, b), tf.square(a), tf.mul(a, b)),
+    ref: (a, b) => a.map((ai, i) => (ai > b[i] ? ai * ai : ai * b[i])),
+    controls: ["Greater"],
+  },
+  {
+    name: "Maximum (GreaterEqual, Less)",
+    shapes: [[2, 3], [2, 3]],
+    gen: spread,
+    op: (a, b) => tf.maximum(tf.square(a), tf.mul(a, b)),
+    ref: (a, b) => a.map((ai, i) => Math.max(ai * ai, ai * b[i])),
+    controls: ["Less"],
+  },
+  {
+    name: "Minimum (LessEqual, Greater)",
+    shapes: [[2, 3], [2, 3]],
+    gen: spread,
+    op: (a, b) => tf.minimum(tf.square(a), tf.mul(a, b)),
+    ref: (a, b) => a.map((ai, i) => Math.min(ai * ai, ai * b[i])),
+    controls: ["LessEqual"],
+  },
+  {
+    name: "Equal, NotEqual, LogicalAnd/Or/Not",
+    shapes: [[2, 3], [2, 3]],
+    gen: spread,
+    op: (a, b) => {
+      const c = tf.logicalOr(
+        tf.logicalAnd(tf.notEqual(a, b), tf.logicalNot(tf.equal(a, b))),
+        tf.equal(a, a),
+      );
+      return tf.where(c, tf.mul(a, b), a);
+    },
+    ref: (a, b) => a.map((ai, i) => ai * b[i]),
+    controls: ["NotEqual", "Equal", "LogicalAnd", "LogicalOr", "LogicalNot"],
+  },
+  {
+    name: "Softmax",
+    shapes: [[2, 4]],
+    op: (x) => tf.softmax(x),
+    ref: (x) => softmax(x, 2, 4),
+    controls: ["Softmax"],
+  },
+  {
+    name: "x - logSumExp(x) (Max, Equal), the log-softmax to use",
+    shapes: [[2, 4]],
+    op: (x) => tf.sub(x, tf.logSumExp(x, 1, true)),
+    ref: (x) => softmax(x, 2, 4).map(Math.log),
+  },
+  {
+    name: "Pow",
+    shapes: [[2, 3], [2, 3]],
+    gen: positive,
+    op: (a, b) => tf.pow(a, b),
+    ref: (a, b) => a.map((ai, i) => ai ** b[i]),
+    controls: ["Pow"],
+  },
+  {
+    name: "Sum",
+    shapes: [[2, 3, 2]],
+    op: (x) => tf.sum(x, 1),
+    ref: (x) =>
+      Float64Array.from(
+        { length: 4 },
+        (_, j) =>
+          x[(j >> 1) * 6 + (j & 1)] + x[(j >> 1) * 6 + 2 + (j & 1)] + x[(j >> 1) * 6 + 4 + (j & 1)],
+      ),
+  },
+  {
+    name: "Mean",
+    shapes: [[2, 3]],
+    op: (x) => tf.mean(x, 1),
+    ref: (x) => Float64Array.of((x[0] + x[1] + x[2]) / 3, (x[3] + x[4] + x[5]) / 3),
+  },
+  {
+    name: "PadV2",
+    shapes: [[2, 2]],
+    op: (x) => tf.pad(x, [[1, 0], [0, 1]], 0.5),
+    ref: (x) => Float64Array.of(0.5, 0.5, 0.5, x[0], x[1], 0.5, x[2], x[3], 0.5),
+  },
+  {
+    name: "Reshape, Transpose",
+    shapes: [[2, 3]],
+    op: (x) => tf.transpose(tf.reshape(x, [3, 2])),
+    ref: (x) => transpose2(x, 3, 2),
+  },
+  {
+    name: "Concat, Slice",
+    shapes: [[2, 3], [2, 1]],
+    op: (a, b) => tf.slice(tf.concat([a, b], 1), [0, 1], [2, 3]),
+    ref: (a, b) => Float64Array.of(a[1], a[2], b[0], a[4], a[5], b[1]),
+  },
+  {
+    name: "MatMul",
+    shapes: [[2, 3], [3, 4]],
+    op: (a, b) => tf.matMul(a, b),
+    ref: (a, b) => matmul(a, b, 1, 2, 3, 4),
+  },
+  {
+    name: "MatMul transposeA, transposeB",
+    shapes: [[3, 2], [4, 3]],
+    op: (a, b) => tf.matMul(a, b, true, true),
+    ref: (a, b) => matmul(transpose2(a, 3, 2), transpose2(b, 4, 3), 1, 2, 3, 4),
+  },
+  {
+    name: "BatchMatMul",
+    shapes: [[2, 2, 3], [2, 3, 2]],
+    op: (a, b) => tf.matMul(a, b),
+    ref: (a, b) => matmul(a, b, 2, 2, 3, 2),
+  },
+  convCase([2, 4, 4, 2], [3, 3, 2, 3], 1, "same"),
+  convCase([2, 5, 5, 2], [3, 3, 2, 2], 2, "same"),
+  convCase([1, 6, 5, 2], [2, 3, 2, 2], 2, "valid"),
+  (() => {
+    const xs = [2, 5, 5, 2];
+    const fs = [3, 3, 2, 2];
+    const g = geom(xs, fs, 2, "same");
+    return {
+      name: "Conv2DBackpropInput (conv2dTranspose) stride 2 same",
+      shapes: [[2, g.oh, g.ow, 2], fs],
+      op: (dy: tf.Tensor, f: tf.Tensor) =>
+        tf.conv2dTranspose(
+          dy as tf.Tensor4D,
+          f as tf.Tensor4D,
+          xs as [number, number, number, number],
+          2,
+          "same",
+        ),
+      ref: (dy: Float64Array, f: Float64Array) => convInput(g, dy, f),
+      controls: ["Conv2DBackpropInput", "Conv2DBackpropFilter"],
+    };
+  })(),
+  (() => {
+    const xs = [2, 4, 4, 2];
+    const fs = [3, 3, 2, 2];
+    const g = geom(xs, fs, 1, "same");
+    return {
+      name: "Conv2DBackpropFilter stride 1 same",
+      shapes: [xs, [2, g.oh, g.ow, 2]],
+      op: (x: tf.Tensor, dy: tf.Tensor) =>
+        tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+          strides: [1, 1],
+          pad: "same",
+          dataFormat: "NHWC",
+          filterShape: fs,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      ref: (x: Float64Array, dy: Float64Array) => convFilter(g, x, dy),
+      controls: ["Conv2DBackpropFilter"],
+    };
+  })(),
+  resizeCase([2, 2, 3, 2], [4, 6], false, false),
+  resizeCase([2, 2, 3, 1], [3, 5], false, true),
+  resizeCase([2, 3, 3, 1], [5, 4], true, false),
+  {
+    name: "ResizeNearestNeighborGrad",
+    shapes: [[1, 4, 6, 2]],
+    op: (dy) =>
+      tf.engine().runKernel("ResizeNearestNeighborGrad", { images: tf.zeros([1, 2, 3, 2]), dy }, {
+        alignCorners: false,
+        halfPixelCenters: false,
+      }) as tf.Tensor,
+    ref: (dy) => resizeAdjoint(dy, [1, 2, 3, 2], [4, 6], false, false),
+    controls: ["ResizeNearestNeighborGrad"],
+  },
+];
+
+// ---------------------------------------------------------------- the checks
+/** the scalar tested: f = sum(c * Y + d * Y^2), so second order sees both dy and x paths */
+const weights = (n: number) => [values(101, n), values(102, n)];
+
+const check = async (k: Case) => {
+  const n = k.shapes.map(size);
+  const xs = n.map((m, i) => values(7 + i, m, k.gen));
+  const v = n.map((m, i) => values(50 + i, m));
+  const yRef = k.ref(...xs);
+  const [c, d] = weights(yRef.length);
+  const f: Ref = (...a) => {
+    const y = k.ref(...a);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += c[i] * y[i] + d[i] * y[i] * y[i];
+    return s;
+  };
+  const gRef = fdGradient(f, xs);
+  const hRef = fdHvp(f, xs, v);
+  const out = tf.tidy(() => {
+    const ts = xs.map((x, i) => tf.tensor(Float32Array.from(x), k.shapes[i]));
+    const vs = v.map((x, i) => tf.tensor(Float32Array.from(x), k.shapes[i]));
+    const ct = tf.tensor(Float32Array.from(c));
+    const dt = tf.tensor(Float32Array.from(d));
+    const ft = (...a: tf.Tensor[]) => {
+      const y = tf.reshape(k.op(...a), [-1]);
+      return tf.sum(tf.add(tf.mul(ct, y), tf.mul(dt, tf.square(y)))) as tf.Scalar;
+    };
+    const y = k.op(...ts);
+    const g = tf.grads(ft)(ts);
+    const hv = tf.grads((...a: tf.Tensor[]) => {
+      const ga = tf.grads(ft)(a);
+      return tf.addN(ga.map((gi, i) => tf.sum(tf.mul(gi, vs[i])))) as tf.Scalar;
+    })(ts);
+    return [y, ...g, ...hv];
+  });
+  const got = await read(out);
+  tf.dispose(out);
+  const m = xs.length;
+  return {
+    value: relErr([got[0]], [yRef]),
+    grad: relErr(got.slice(1, 1 + m), gRef),
+    hvp: relErr(got.slice(1 + m), hRef),
+  };
+};
+
+const passes = (e: { value: number; grad: number; hvp: number }) =>
+  e.value < TOL && e.grad < TOL && e.hvp < TOL;
+
+for (const backend of testBackends) {
+  Deno.test({
+    name:
+      `gradients [${backend.name}]: value, gradient and grad-of-grad (HVP) match float64 finite differences`,
+    ignore: backend.ignore,
+    fn: async (t) => {
+      await onBackend(backend.name);
+      for (const k of cases) {
+        await t.step(k.name, async () => {
+          const e = await check(k);
+          ok(
+            passes(e),
+            `${k.name} on ${backend.name}: relative errors ${JSON.stringify(e)} (tolerance ${TOL})`,
+          );
+        });
+      }
+    },
+  });
+}
+
+const replaced = new Map(higherOrderGradients.map((g) => [g.kernelName, g]));
+const withStock = async <T>(kernels: string[], f: () => Promise<T>): Promise<T> => {
+  for (const name of kernels) {
+    tf.unregisterGradient(name);
+    const stock = stockGradients.get(name);
+    if (stock) tf.registerGradient(stock);
+  }
+  try {
+    return await f();
+  } finally {
+    for (const name of kernels) {
+      if (tf.getGradient(name)) tf.unregisterGradient(name);
+      // deno-lint-ignore no-non-null-assertion
+      tf.registerGradient(replaced.get(name)!);
+    }
+  }
+};
+
+for (const backend of testBackends) {
+  Deno.test({
+    name:
+      `gradients [${backend.name}]: negative control, each case fails with the stock tfjs gradient`,
+    ignore: backend.ignore,
+    fn: async (t) => {
+      await onBackend(backend.name);
+      registerHigherOrderGradients();
+      for (const k of cases.filter((k) => k.controls)) {
+        // deno-lint-ignore no-non-null-assertion
+        const controls = k.controls!;
+        await t.step(`${k.name} without ${controls.join(", ")}`, async () => {
+          let outcome: string;
+          try {
+            const e = await withStock(controls, () => check(k));
+            outcome = passes(e) ? `passed ${JSON.stringify(e)}` : `wrong ${JSON.stringify(e)}`;
+          } catch (err) {
+            outcome = `threw: ${(err as Error).message.slice(0, 60)}`;
+          }
+          if (Deno.env.get("HGN_TEST_VERBOSE")) console.log(`stock ${controls}: ${outcome}`);
+          ok(!outcome.startsWith("passed"), `${k.name} still ${outcome} with the stock gradient`);
+        });
+      }
+    },
+  });
+}
