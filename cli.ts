@@ -47,7 +47,9 @@ export const main = async (argv: string[]): Promise<number> => {
   }
   const load = commands[name];
   if (!load) {
-    console.error(`error: unknown command '${name}'; accepted: ${Object.keys(commands).join(", ")}`);
+    console.error(
+      `error: unknown command '${name}'; accepted: ${Object.keys(commands).join(", ")}`,
+    );
     return 2;
   }
   try {

@@ -17,7 +17,12 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
  * Parses `argv` strictly against `options`; unknown flags or missing values become a
  * {@link UsageError} that lists the accepted flags.
  */
-export const parseFlags = <O extends Options>(argv: string[], options: O) => {
+export const parseFlags = <O extends Options>(
+  argv: string[],
+  options: O,
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>
+>["values"] => {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
