@@ -22,3 +22,4 @@ export * from "./validation.ts";
 export * from "./random.ts";
 export * from "./diagnostics.ts";
 export { E, pipe } from "../deps/fp.ts";
+export * from "./registry.ts";
