@@ -1,9 +1,10 @@
 /**
- * Validation of flow settings at the edges, collecting every problem (fp-ts validation).
+ * Validation of flow settings at the edges, collecting every problem (fp-ts Either,
+ * the applicative-validation way: every check runs, every failure is kept).
  *
  * @module
  */
-import { Ap, E, pipe, RNEA } from "../deps/fp.ts";
+import { E, RA, RNEA } from "../deps/fp.ts";
 import type { Phase } from "./phase.ts";
 
 /** Validated settings of a rollout. */
@@ -17,21 +18,38 @@ export interface FlowSettings {
 /** Every problem found, one message each. */
 export type Errors = RNEA.ReadonlyNonEmptyArray<string>;
 
-const V = E.getApplicativeValidation(RNEA.getSemigroup<string>());
-
 /**
  * Lifts a predicate into a validation with one message.
  *
  * @example
  * ```ts
- * import { check } from "@hamiltonian/hgn/core";
- * import { E } from "@hamiltonian/hgn/core";
+ * import { check, E } from "@hamiltonian/hgn/core";
  * import { ok } from "node:assert/strict";
  * ok(E.isLeft(check(-1, (x) => x > 0, "x must be > 0")));
  * ```
  */
 export const check = <A>(value: A, ok: (a: A) => boolean, message: string): E.Either<Errors, A> =>
   ok(value) ? E.right(value) : E.left(RNEA.of(message));
+
+/**
+ * Runs every check and keeps every failure: `value` when all pass, else all their messages in
+ * order (what fp-ts' applicative validation gives, in one call that types cleanly).
+ *
+ * @example
+ * ```ts
+ * import { check, E, validateAll } from "@hamiltonian/hgn/core";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const r = validateAll(0, [check(0, (x) => x > 0, "a"), check(0, (x) => x < 0, "b")]);
+ * deepStrictEqual(r, E.left(["a", "b"]));
+ * ```
+ */
+export const validateAll = <A>(
+  value: A,
+  checks: readonly E.Either<Errors, unknown>[],
+): E.Either<Errors, A> => {
+  const errors = checks.flatMap((c) => (E.isLeft(c) ? c.left : []));
+  return RA.isNonEmpty(errors) ? E.left(errors) : E.right(value);
+};
 
 /**
  * Validates `dt` (finite, non-zero) and `steps` (integer >= 1), reporting all problems at once.
@@ -47,18 +65,12 @@ export const check = <A>(value: A, ok: (a: A) => boolean, message: string): E.Ei
 export const validateFlowSettings = (
   s: { readonly dt: number; readonly steps: number },
 ): E.Either<Errors, FlowSettings> =>
-  pipe(
-    Ap.sequenceS(V)({
-      dt: check(s.dt, (dt) =>
-        Number.isFinite(dt) && dt !== 0, `dt must be a finite non-zero number, got ${s.dt}`),
-      steps: check(
-        s.steps,
-        (n) =>
-          Number.isInteger(n) && n >= 1,
-        `steps must be an integer >= 1, got ${s.steps}`,
-      ),
-    }),
-  );
+  validateAll({ dt: s.dt, steps: s.steps }, [
+    check(s.dt, (dt) =>
+      Number.isFinite(dt) && dt !== 0, `dt must be a finite non-zero number, got ${s.dt}`),
+    check(s.steps, (n) =>
+      Number.isInteger(n) && n >= 1, `steps must be an integer >= 1, got ${s.steps}`),
+  ]);
 
 /**
  * Validates that a float64 state has `q` and `p` of the system's dimension, with finite entries.
@@ -74,18 +86,15 @@ export const validateState = (
   s: Phase<Float64Array>,
   dim: number,
 ): E.Either<Errors, Phase<Float64Array>> =>
-  pipe(
-    Ap.sequenceS(V)({
-      q: check(s.q, (q) => q.length === dim, `q must have ${dim} entries, got ${s.q.length}`),
-      p: check(s.p, (p) => p.length === dim, `p must have ${dim} entries, got ${s.p.length}`),
-      finite: check(
-        s,
-        (x) => x.q.every(Number.isFinite) && x.p.every(Number.isFinite),
-        "state entries must be finite numbers",
-      ),
-    }),
-    E.map((): Phase<Float64Array> => s),
-  ) as E.Either<Errors, Phase<Float64Array>>;
+  validateAll(s, [
+    check(s.q, (q) => q.length === dim, `q must have ${dim} entries, got ${s.q.length}`),
+    check(s.p, (p) => p.length === dim, `p must have ${dim} entries, got ${s.p.length}`),
+    check(
+      s,
+      (x) => x.q.every(Number.isFinite) && x.p.every(Number.isFinite),
+      "state entries must be finite numbers",
+    ),
+  ]);
 
 /**
  * Turns collected errors into one line (for the CLI) or the value.
