@@ -15,3 +15,5 @@
 export { tf } from "../deps/tf.ts";
 export * from "./backend.ts";
 export * from "./gradients.ts";
+export * from "./space.ts";
+export * from "./hamiltonian.ts";
