@@ -17,3 +17,4 @@ export * from "./backend.ts";
 export * from "./gradients.ts";
 export * from "./space.ts";
 export * from "./hamiltonian.ts";
+export * from "./nn.ts";
