@@ -1,0 +1,190 @@
+/**
+ * Allocation-free float64 kernels of the paper's separable systems, and the sixth-order
+ * symplectic integrator that runs on them: the fast path of the ground truth.
+ *
+ * Each kernel computes exactly the same floating-point expressions as the system's own
+ * `dK`/`dV` in `lib/systems` (same operations in the same order), so the fast path reproduces
+ * the generic `yoshida6(leapfrog)` of `lib/core` bit for bit; `tests/data/kernels_test.ts` checks
+ * that, and {@link kernelFor} spot-checks every kernel against its system when it is built.
+ *
+ * @module
+ */
+import type { Separable } from "../core/hamiltonian.ts";
+import type { System } from "../systems/system.ts";
+
+/** In-place gradients of a separable Hamiltonian `K(p) + V(q)` over flat float64 arrays. */
+export interface SeparableKernel {
+  /** number of position coordinates */
+  readonly dim: number;
+  /** writes `dK/dp` at `p` into `out` */
+  readonly dK: (p: Float64Array, out: Float64Array) => void;
+  /** writes `dV/dq` at `q` into `out` */
+  readonly dV: (q: Float64Array, out: Float64Array) => void;
+}
+
+/**
+ * Yoshida (1990) solution A: the fractions `w3 w2 w1 w0 w1 w2 w3` of the seven-stage
+ * sixth-order composition of leapfrog, the same numbers as `yoshida6` in `lib/core`.
+ *
+ * @example
+ * ```ts
+ * import { YOSHIDA6_WEIGHTS } from "@hamiltonian/hgn/data";
+ * import { ok } from "node:assert/strict";
+ * ok(Math.abs(YOSHIDA6_WEIGHTS.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+ * ```
+ */
+export const YOSHIDA6_WEIGHTS: readonly number[] = (() => {
+  const [w3, w2, w1] = [0.784513610477560, 0.235573213359357, -1.17767998417887];
+  const w0 = 1 - 2 * (w1 + w2 + w3);
+  return [w3, w2, w1, w0, w1, w2, w3];
+})();
+
+const massSpringKernel = (k: number, m: number): SeparableKernel => ({
+  dim: 1,
+  dK: (p, out) => {
+    out[0] = p[0] / m;
+  },
+  dV: (q, out) => {
+    out[0] = k * q[0];
+  },
+});
+
+const pendulumKernel = (m: number, g: number, l: number): SeparableKernel => ({
+  dim: 1,
+  dK: (p, out) => {
+    out[0] = p[0] / (m * l * l);
+  },
+  dV: (q, out) => {
+    out[0] = m * g * l * Math.sin(q[0]);
+  },
+});
+
+const nBodyKernel = (n: number, m: number, g: number): SeparableKernel => ({
+  dim: 2 * n,
+  dK: (p, out) => {
+    for (let i = 0; i < 2 * n; i++) out[i] = p[i] / m;
+  },
+  dV: (q, out) => {
+    out.fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const dx = q[2 * i] - q[2 * j];
+        const dy = q[2 * i + 1] - q[2 * j + 1];
+        const r2 = dx * dx + dy * dy;
+        const c = (g * m * m) / (r2 * Math.sqrt(r2));
+        out[2 * i] += c * dx;
+        out[2 * i + 1] += c * dy;
+        out[2 * j] -= c * dx;
+        out[2 * j + 1] -= c * dy;
+      }
+    }
+  },
+});
+
+const henonHeilesKernel: SeparableKernel = {
+  dim: 2,
+  dK: (p, out) => {
+    out[0] = p[0];
+    out[1] = p[1];
+  },
+  dV: (q, out) => {
+    const x = q[0];
+    const y = q[1];
+    out[0] = x + 2 * x * y;
+    out[1] = y + x * x - y * y;
+  },
+};
+
+/** The kernel matching a built-in system by name and parameters, before the spot check. */
+const candidate = (system: System): SeparableKernel | undefined => {
+  const p = system.params;
+  switch (system.name) {
+    case "mass-spring":
+      return massSpringKernel(p.k, p.m);
+    case "pendulum":
+      return pendulumKernel(p.m, p.g, p.l);
+    case "two-body":
+    case "three-body":
+      return nBodyKernel(p.n, p.m, p.g);
+    case "henon-heiles":
+      return henonHeilesKernel;
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * The allocation-free kernel of a built-in separable system, or `undefined` when there is none
+ * (a custom or non-separable system: the generic path is used). The kernel is checked against
+ * the system's own `dK`/`dV` at a few fixed states and must agree bit for bit, so a system that
+ * shares a name but not a Hamiltonian gets no kernel.
+ *
+ * @example
+ * ```ts
+ * import { kernelFor } from "@hamiltonian/hgn/data";
+ * import { pendulum, nonSeparable } from "@hamiltonian/hgn/systems";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(kernelFor(pendulum())?.dim, 1);
+ * strictEqual(kernelFor(nonSeparable()), undefined);
+ * ```
+ */
+export const kernelFor = (system: System): SeparableKernel | undefined => {
+  if (!system.hamiltonian.separable) return undefined;
+  const h = system.hamiltonian as Separable<Float64Array>;
+  const kernel = candidate(system);
+  if (!kernel || kernel.dim !== system.dim) return undefined;
+  const d = system.dim;
+  const out = new Float64Array(d);
+  for (let trial = 0; trial < 3; trial++) {
+    const x = new Float64Array(d);
+    for (let i = 0; i < d; i++) x[i] = Math.sin(1.7 * (i + 1) + 2.3 * trial) * (1 + i);
+    const want = [h.dV(x), h.dK(x)];
+    kernel.dV(x, out);
+    if (!want[0].every((v, i) => Object.is(v, out[i]))) return undefined;
+    kernel.dK(x, out);
+    if (!want[1].every((v, i) => Object.is(v, out[i]))) return undefined;
+  }
+  return kernel;
+};
+
+/**
+ * Advances `(q, p)` in place by `n` steps of `yoshida6(leapfrog)` with step `h`, on a kernel.
+ * `force` must hold `dV(q)` on entry and holds it on exit; `vel` is scratch. One force
+ * evaluation per leapfrog stage (seven per step). The same arithmetic, in the same order, as
+ * `yoshida6(leapfrog).step(float64Space, h, dt)` of `lib/core`, so results are identical.
+ *
+ * @example
+ * ```ts
+ * import { kernelFor, yoshida6Steps } from "@hamiltonian/hgn/data";
+ * import { massSpring } from "@hamiltonian/hgn/systems";
+ * import { ok } from "node:assert/strict";
+ * const k = kernelFor(massSpring())!;
+ * const q = Float64Array.of(1), p = Float64Array.of(0), f = new Float64Array(1), v = new Float64Array(1);
+ * k.dV(q, f);
+ * yoshida6Steps(k, q, p, f, v, 0.01, 100); // t = 1, omega = 2
+ * ok(Math.abs(q[0] - Math.cos(2)) < 1e-12);
+ * ```
+ */
+export const yoshida6Steps = (
+  kernel: SeparableKernel,
+  q: Float64Array,
+  p: Float64Array,
+  force: Float64Array,
+  vel: Float64Array,
+  h: number,
+  n: number,
+): void => {
+  const d = kernel.dim;
+  const W = YOSHIDA6_WEIGHTS;
+  for (let step = 0; step < n; step++) {
+    for (let s = 0; s < W.length; s++) {
+      const dt = W[s] * h;
+      const half = -dt / 2;
+      for (let i = 0; i < d; i++) p[i] = half * force[i] + p[i];
+      kernel.dK(p, vel);
+      for (let i = 0; i < d; i++) q[i] = dt * vel[i] + q[i];
+      kernel.dV(q, force);
+      for (let i = 0; i < d; i++) p[i] = half * force[i] + p[i];
+    }
+  }
+};

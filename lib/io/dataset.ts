@@ -1,0 +1,471 @@
+/**
+ * Dataset directories: streamed, atomic writing of shards and manifest, and reading back with
+ * every check (sizes, checksums, headers, manifest) and a seeded, shuffling, batching loader
+ * that holds only a few shards in memory.
+ *
+ * Layout: `DIR/manifest.json`, `DIR/train/shard-00000.bin`, ..., `DIR/test/shard-00000.bin`, ...
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { deriveSeed, random } from "../core/random.ts";
+import {
+  type DatasetConfig,
+  type DatasetSpec,
+  datasetSpec,
+  generator,
+  type Split,
+} from "../data/dataset.ts";
+import {
+  accuracyOf,
+  DatasetError,
+  decodeShard,
+  encodeShard,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  type Manifest,
+  mergeAccuracy,
+  type Shard,
+  shardBytes,
+  type ShardEntry,
+  type SplitManifest,
+  validateManifest,
+} from "../data/format.ts";
+import { writeFileAtomic, writeTextAtomic } from "./atomic.ts";
+
+/** The manifest's file name inside a dataset directory. */
+export const MANIFEST = "manifest.json";
+
+/**
+ * Hex SHA-256 of bytes.
+ *
+ * @example
+ * ```ts
+ * import { sha256 } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(sha256(new Uint8Array()).slice(0, 8), "e3b0c442");
+ * ```
+ */
+export const sha256 = (bytes: Uint8Array): string =>
+  createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * The default examples per shard: about 64 MiB of frames, rounded down to a multiple of 50.
+ *
+ * @example
+ * ```ts
+ * import { defaultShardSize } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(defaultShardSize(31, 32), 700);
+ * ```
+ */
+export const defaultShardSize = (frames: number, size: number): number => {
+  const per = frames * size * size * 3;
+  const n = Math.floor(2 ** 26 / per);
+  return n >= 100 ? n - (n % 50) : Math.max(1, n);
+};
+
+/** What {@link writeDataset} needs. */
+export interface WriteOptions {
+  /** the dataset directory (created) */
+  readonly out: string;
+  /** the resolved spec (see `datasetSpec`) */
+  readonly spec: DatasetSpec;
+  /** train examples (paper: 50,000) */
+  readonly train: number;
+  /** test examples (paper: 10,000) */
+  readonly test: number;
+  /** examples per shard (default {@link defaultShardSize}) */
+  readonly shardSize?: number;
+  /** replace an existing dataset in `out` (default false: a `RangeError`) */
+  readonly overwrite?: boolean;
+  /** called after each shard with examples done and the total */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const shardName = (split: Split, k: number) => `${split}/shard-${String(k).padStart(5, "0")}.bin`;
+
+const exists = async (path: string) => {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+};
+
+/**
+ * Generates and writes a dataset, shard by shard: only one shard is ever in memory, each shard
+ * and then the manifest are written atomically, so an interrupted run leaves either no manifest
+ * or the previous complete dataset's. An existing dataset is refused unless `overwrite`; shards
+ * of a replaced dataset that the new one does not list are removed after the new manifest is
+ * written. Resolves to the manifest.
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec } from "@hamiltonian/hgn/data";
+ * import { openDataset, writeDataset } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * const out = await Deno.makeTempDir();
+ * const spec = datasetSpec({ system: "pendulum", steps: 3, size: 8 });
+ * await writeDataset({ out, spec, train: 3, test: 1, shardSize: 2 });
+ * strictEqual((await openDataset(out)).manifest.splits.train.shards.length, 2);
+ * await Deno.remove(out, { recursive: true });
+ * ```
+ */
+export const writeDataset = async (options: WriteOptions): Promise<Manifest> => {
+  const { out, spec, train, test } = options;
+  const shardSize = options.shardSize ?? defaultShardSize(spec.frames, spec.render.size);
+  for (const [k, v] of [["train", train], ["test", test]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 2 ** 31) {
+      throw new RangeError(`${k} must be an integer in [0, 2^31], got ${v}`);
+    }
+  }
+  if (!Number.isInteger(shardSize) || shardSize < 1) {
+    throw new RangeError(`shard size must be a positive integer, got ${shardSize}`);
+  }
+  const manifestPath = join(out, MANIFEST);
+  if (!options.overwrite && await exists(manifestPath)) {
+    throw new RangeError(`${manifestPath} exists; choose another directory or pass --overwrite`);
+  }
+  const gen = generator(spec);
+  const total = train + test;
+  let done = 0;
+  const splits = {} as Record<Split, SplitManifest>;
+  for (const [split, count] of [["train", train], ["test", test]] as const) {
+    const shards: ShardEntry[] = [];
+    for (let first = 0, k = 0; first < count; first += shardSize, k++) {
+      const n = Math.min(shardSize, count - first);
+      const examples = Array.from({ length: n }, (_, j) => gen.example(split, first + j));
+      const bytes = encodeShard(spec, examples);
+      const file = shardName(split, k);
+      await writeFileAtomic(join(out, file), bytes);
+      const meta = decodeShard(bytes, file, { spec, split, first, count: n }).meta;
+      shards.push({
+        file,
+        first,
+        count: n,
+        bytes: bytes.length,
+        sha256: sha256(bytes),
+        accuracy: accuracyOf(meta),
+      });
+      done += n;
+      options.onProgress?.(done, total);
+    }
+    splits[split] = { count, shardSize, shards };
+  }
+  const all = [...splits.train.shards, ...splits.test.shards];
+  const manifest: Manifest = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    spec,
+    splits,
+    accuracy: mergeAccuracy(all.map((s) => s.accuracy)),
+    bytes: all.reduce((a, s) => a + s.bytes, 0),
+  };
+  await writeTextAtomic(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  const keep = new Set(all.map((s) => s.file));
+  for (const split of ["train", "test"] as const) {
+    if (!await exists(join(out, split))) continue;
+    for await (const e of Deno.readDir(join(out, split))) {
+      if (/^shard-\d+\.bin$/.test(e.name) && !keep.has(`${split}/${e.name}`)) {
+        await Deno.remove(join(out, split, e.name));
+      }
+    }
+  }
+  return manifest;
+};
+
+/** An opened, checked dataset directory. */
+export interface Dataset {
+  readonly dir: string;
+  readonly manifest: Manifest;
+}
+
+/**
+ * Opens a dataset directory: reads and validates the manifest, checks that every listed shard
+ * exists with the listed size, and, when `expect` is given, that the dataset was made with those
+ * settings (e.g. `{ system: "pendulum", size: 32 }`). A {@link DatasetError} naming the file on
+ * any problem; nothing is skipped.
+ *
+ * @example
+ * ```ts ignore
+ * import { openDataset } from "@hamiltonian/hgn/io";
+ * const ds = await openDataset("data/pendulum", { system: "pendulum", size: 32 });
+ * ```
+ */
+export const openDataset = async (
+  dir: string,
+  expect: Partial<Pick<DatasetConfig, "system" | "size" | "steps" | "dt" | "seed">> = {},
+): Promise<Dataset> => {
+  const path = join(dir, MANIFEST);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new DatasetError(path, "not found: not a dataset directory (run 'cli.ts generate')");
+    }
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DatasetError(path, `not valid JSON (${(e as Error).message})`);
+  }
+  const manifest = validateManifest(json, path);
+  const spec = manifest.spec;
+  const actual: Record<string, unknown> = {
+    system: spec.system,
+    size: spec.render.size,
+    steps: spec.steps,
+    dt: spec.dt,
+    seed: spec.seed,
+  };
+  for (const [k, v] of Object.entries(expect)) {
+    if (v !== undefined && actual[k] !== v) {
+      throw new DatasetError(path, `dataset has ${k} = ${actual[k]}, expected ${v}`);
+    }
+  }
+  let rebuilt: DatasetSpec;
+  try {
+    rebuilt = datasetSpec({
+      system: spec.system,
+      seed: spec.seed,
+      dt: spec.dt,
+      steps: spec.steps,
+      noiseStd: spec.noise?.std,
+      noiseMode: spec.noise?.mode,
+      tolerance: spec.tolerance,
+      substeps: spec.substeps,
+      size: spec.render.size,
+      radius: spec.render.radius,
+      sharpness: spec.render.sharpness,
+    });
+  } catch (e) {
+    throw new DatasetError(path, `spec is not valid: ${(e as Error).message}`);
+  }
+  if (JSON.stringify(rebuilt) !== JSON.stringify(spec)) {
+    throw new DatasetError(
+      path,
+      "spec does not match what this library makes of its own settings (edited, or another library version)",
+    );
+  }
+  for (const split of ["train", "test"] as const) {
+    for (const sh of manifest.splits[split].shards) {
+      const file = join(dir, sh.file);
+      let size: number;
+      try {
+        size = (await Deno.stat(file)).size;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) {
+          throw new DatasetError(file, "missing (listed in the manifest)");
+        }
+        throw e;
+      }
+      if (size !== sh.bytes) {
+        throw new DatasetError(
+          file,
+          `${size < sh.bytes ? "truncated: " : ""}${size} bytes, the manifest says ${sh.bytes}`,
+        );
+      }
+    }
+  }
+  return { dir, manifest };
+};
+
+/**
+ * Reads shard `k` of a split, checking its size, SHA-256 (unless `verify` is false) and header
+ * against the manifest; a {@link DatasetError} naming the file otherwise.
+ *
+ * @example
+ * ```ts ignore
+ * import { openDataset, readShard } from "@hamiltonian/hgn/io";
+ * const shard = await readShard(await openDataset("data/pendulum"), "train", 0);
+ * ```
+ */
+export const readShard = async (
+  ds: Dataset,
+  split: Split,
+  k: number,
+  verify = true,
+): Promise<Shard> => {
+  const entries = ds.manifest.splits[split].shards;
+  const sh = entries[k];
+  if (!sh) throw new RangeError(`${split} has ${entries.length} shards; no shard ${k}`);
+  const file = join(ds.dir, sh.file);
+  const bytes = await Deno.readFile(file);
+  if (bytes.length !== sh.bytes) {
+    throw new DatasetError(
+      file,
+      `${
+        bytes.length < sh.bytes ? "truncated: " : ""
+      }${bytes.length} bytes, the manifest says ${sh.bytes}`,
+    );
+  }
+  if (verify) {
+    const got = sha256(bytes);
+    if (got !== sh.sha256) {
+      throw new DatasetError(
+        file,
+        `corrupted: SHA-256 ${got.slice(0, 16)}..., the manifest says ${sh.sha256.slice(0, 16)}...`,
+      );
+    }
+  }
+  return decodeShard(bytes, file, {
+    spec: ds.manifest.spec,
+    split,
+    first: sh.first,
+    count: sh.count,
+  });
+};
+
+/** Settings of {@link batches}. */
+export interface LoaderOptions {
+  /** examples per batch */
+  readonly batchSize: number;
+  /** shuffle seed (default the dataset's seed) */
+  readonly seed?: number;
+  /** epoch number: each epoch has its own order (default 0) */
+  readonly epoch?: number;
+  /** shuffle (default true); false reads examples in index order */
+  readonly shuffle?: boolean;
+  /** drop a last batch smaller than `batchSize` (default false) */
+  readonly dropLast?: boolean;
+  /** check each shard's SHA-256 when read (default true) */
+  readonly verify?: boolean;
+  /** shards held in memory and shuffled together (default 2) */
+  readonly bufferShards?: number;
+}
+
+/** A batch of examples, arrays stacked along a leading batch axis. */
+export interface Batch {
+  /** examples in this batch */
+  readonly size: number;
+  /** example indices within the split */
+  readonly indices: Uint32Array;
+  /** `size x frames x S x S x 3` RGB bytes */
+  readonly pixels: Uint8Array;
+  /** `size x frames x 2 dim` exact states */
+  readonly states: Float64Array;
+  /** `size x frames x 2 dim` rendered (noisy) states */
+  readonly observed: Float64Array;
+  /** `size x frames` energies of the exact states */
+  readonly energies: Float64Array;
+}
+
+/**
+ * Streams a split as batches. With `shuffle` (default) the order is a seeded function of
+ * `(seed, epoch)`: shards in a random order, `bufferShards` at a time, examples shuffled within
+ * that window (leftovers carried forward), so memory stays at a few shards. Every example of the
+ * split appears exactly once per epoch (the last batch may be smaller unless `dropLast`).
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec } from "@hamiltonian/hgn/data";
+ * import { batches, openDataset, writeDataset } from "@hamiltonian/hgn/io";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const out = await Deno.makeTempDir();
+ * await writeDataset({ out, spec: datasetSpec({ system: "mass-spring", steps: 2, size: 8 }), train: 5, test: 0, shardSize: 2 });
+ * const seen: number[] = [];
+ * for await (const b of batches(await openDataset(out), "train", { batchSize: 2 })) seen.push(...b.indices);
+ * deepStrictEqual(seen.sort(), [0, 1, 2, 3, 4]);
+ * await Deno.remove(out, { recursive: true });
+ * ```
+ */
+export async function* batches(
+  ds: Dataset,
+  split: Split,
+  options: LoaderOptions,
+): AsyncGenerator<Batch> {
+  const { batchSize } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  }
+  const spec = ds.manifest.spec;
+  const shuffle = options.shuffle ?? true;
+  const window = Math.max(1, options.bufferShards ?? 2);
+  const rng = random(
+    deriveSeed(options.seed ?? spec.seed, options.epoch ?? 0, split === "train" ? 0 : 1),
+  );
+  const permute = <T>(xs: T[]) => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  const order = ds.manifest.splits[split].shards.map((_, k) => k);
+  if (shuffle) permute(order);
+  const stateLen = spec.frames * 2 * spec.dim;
+  const pixLen = spec.frames * spec.render.size ** 2 * 3;
+  const batchOf = (refs: [Shard, number][]): Batch => {
+    const n = refs.length;
+    const b = {
+      size: n,
+      indices: new Uint32Array(n),
+      pixels: new Uint8Array(n * pixLen),
+      states: new Float64Array(n * stateLen),
+      observed: new Float64Array(n * stateLen),
+      energies: new Float64Array(n * spec.frames),
+    };
+    refs.forEach(([sh, j], k) => {
+      b.indices[k] = sh.first + j;
+      b.pixels.set(sh.pixels.subarray(j * pixLen, (j + 1) * pixLen), k * pixLen);
+      b.states.set(sh.states.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
+      b.observed.set(sh.observed.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
+      b.energies.set(sh.energies.subarray(j * spec.frames, (j + 1) * spec.frames), k * spec.frames);
+    });
+    return b;
+  };
+  let pool: [Shard, number][] = [];
+  for (let w = 0; w < order.length; w += window) {
+    for (const k of order.slice(w, w + window)) {
+      const sh = await readShard(ds, split, k, options.verify ?? true);
+      for (let j = 0; j < sh.count; j++) pool.push([sh, j]);
+    }
+    if (shuffle) permute(pool);
+    let at = 0;
+    for (; at + batchSize <= pool.length; at += batchSize) {
+      yield batchOf(pool.slice(at, at + batchSize));
+    }
+    pool = pool.slice(at);
+  }
+  if (pool.length > 0 && !options.dropLast) yield batchOf(pool);
+}
+
+/**
+ * Bytes a dataset of this spec and these sizes takes on disk (shards only; the manifest adds a
+ * few kilobytes).
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec } from "@hamiltonian/hgn/data";
+ * import { datasetBytes } from "@hamiltonian/hgn/io";
+ * import { ok } from "node:assert/strict";
+ * const gb = datasetBytes(datasetSpec({ system: "pendulum", size: 32 }), 50000, 10000, 700) / 1e9;
+ * ok(gb > 5.7 && gb < 5.9);
+ * ```
+ */
+export const datasetBytes = (
+  spec: DatasetSpec,
+  train: number,
+  test: number,
+  shardSize: number,
+): number => {
+  let total = 0;
+  for (const count of [train, test]) {
+    for (let first = 0; first < count; first += shardSize) {
+      total += shardBytes({
+        count: Math.min(shardSize, count - first),
+        frames: spec.frames,
+        dim: spec.dim,
+        size: spec.render.size,
+      });
+    }
+  }
+  return total;
+};
