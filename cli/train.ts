@@ -1,91 +1,207 @@
 /**
- * `cli.ts train`: until the HGN model lands, learns a separable polynomial Hamiltonian of a
- * built-in system from its simulated trajectories (system identification in float64) and reports
- * the learned coefficients next to the loss it started from.
+ * `cli.ts train`: trains a Hamiltonian Generative Network on a built-in system, its data generated
+ * from a seed (the same bytes `cli.ts generate` writes). Writes a run directory: `config.json`,
+ * `metrics.jsonl`, `checkpoints/` (atomic, the last N kept), rollout GIFs, `eval.json` and
+ * `report.html`. `--resume DIR` continues a run exactly; Ctrl-C saves a checkpoint and exits;
+ * a NaN or infinite loss stops the run and keeps the last good checkpoint.
  *
  * @module
  */
-import { identify } from "../lib/train/identify.ts";
-import { systemByName } from "../lib/systems/registry.ts";
-import { intFlag, numberFlag, parseFlags, UsageError } from "./usage.ts";
+import { join } from "node:path";
+import { SingleBar } from "../lib/deps/progress.ts";
+import { tf } from "../lib/deps/tf.ts";
+import { useBackend } from "../lib/tensor/backend.ts";
+import {
+  batchIndices,
+  type HgnTrainState,
+  initTrainState,
+  NonFiniteLossError,
+  type StepMetrics,
+  toBatch,
+  trainStep,
+} from "../lib/train/hgn.ts";
+import { listCheckpoints, loadLatestCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { writeTextAtomic } from "../lib/io/atomic.ts";
+import { parseFlags, UsageError } from "./usage.ts";
+import {
+  type RunSettings,
+  settingsFromFlags,
+  trainOptions,
+  validateSettings,
+} from "./hgn_settings.ts";
+import { dataFor, finishRun, readSettings } from "./hgn_run.ts";
+import { E } from "../lib/deps/fp.ts";
 
 /** One line for the command list. */
-export const summary = "learn a Hamiltonian from simulated trajectories";
-
-const options = {
-  system: { type: "string", default: "mass-spring" },
-  trajectories: { type: "string" },
-  steps: { type: "string" },
-  dt: { type: "string" },
-  degree: { type: "string" },
-  iterations: { type: "string" },
-  lr: { type: "string" },
-  seed: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";
 
 const HELP = `usage: deno run -A cli.ts train [flags]
-Learns H = sum a_k p^(2k) + sum b_k q^(2k) from ground-truth trajectories by gradient descent on
-the one-step leapfrog error.
-  --system NAME        mass-spring (default), pendulum, henon-heiles (1 body, separable)
-  --trajectories N     observed trajectories (default 32)
-  --steps N            steps per trajectory (default 30)
-  --dt X               time between observations (default 0.125, the paper's)
-  --degree N           polynomial terms in K and in V (default 2)
-  --iterations N       gradient steps (default 200)
-  --lr X               Adam learning rate (default 0.02)
-  --seed N             seed of data and initialisation (default 0)`;
+Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized, stops
+after --minutes 12), mass-spring, 32 px, data generated from --data-seed.
+  --preset small|paper   model and schedule (paper: the paper's configuration, for a GPU)
+  --system NAME          mass-spring, pendulum, two-body, three-body, henon-heiles, non-separable
+  --steps N              total updates (default small 100000, paper 15000)
+  --minutes X            stop after X minutes in this invocation, with a checkpoint (0: no limit)
+  --batch-size N --lr X --seed N --train-size N --data-seed N
+  --rollout-steps N --input-frames N --dt X --size 32|64
+  --integrator NAME      leapfrog (default), euler, rk4, yoshida4, ... (core registry)
+  --hamiltonian separable|general   --deterministic   --no-fpsi
+  --state-channels N --encoder-width N --encoder-layers N --fpsi-width N --fpsi-layers N
+  --hamiltonian-width N --hamiltonian-layers N --decoder-width N
+  --geco-tolerance X --geco-init X --geco-lr X
+  --noise-mode observation|initial|none  --noise-std X
+  --test-size N --eval-steps N --log-every N --checkpoint-every N --keep N
+  --backend auto|webgpu|wasm|cpu
+  --out DIR              run directory (default runs/<system>-<time>)
+  --resume DIR           continue the run in DIR (other flags may extend --steps/--minutes)`;
 
 /** Runs the command. */
-export const run = (argv: string[]): Promise<void> => {
-  const flags = parseFlags(argv, options);
+export const run = async (argv: string[]): Promise<void> => {
+  const flags = parseFlags(argv, trainOptions);
   if (flags.help) {
     console.log(HELP);
-    return Promise.resolve();
+    return;
   }
-  const system = systemByName(flags.system);
-  if (!system.hamiltonian.separable || system.bodies > 1) {
-    throw new UsageError(
-      `--system ${system.name} is not a one-body separable system; accepted: mass-spring, pendulum, henon-heiles`,
-    );
-  }
-  const config = {
-    trajectories: intFlag("trajectories", flags.trajectories, 32),
-    steps: intFlag("steps", flags.steps, 30),
-    dt: numberFlag("dt", flags.dt, 0.125),
-    degree: intFlag("degree", flags.degree, 2, 1, 6),
-    iterations: intFlag("iterations", flags.iterations, 200),
-    learningRate: numberFlag("lr", flags.lr, 0.02),
-    seed: intFlag("seed", flags.seed, 0, 0),
-  };
-  if (!(config.dt > 0)) throw new UsageError(`--dt must be > 0, got ${config.dt}`);
-  if (!(config.learningRate > 0)) {
-    throw new UsageError(`--lr must be > 0, got ${config.learningRate}`);
-  }
-  const start = performance.now();
-  console.log(
-    `train: identifying ${system.name} (${
-      JSON.stringify(system.params)
-    }) from ${config.trajectories} trajectories x ${config.steps} steps, dt ${config.dt}`,
-  );
-  const every = Math.max(1, Math.floor(config.iterations / 10));
-  const out = identify(system, config, ({ iteration, loss }) => {
-    if (iteration % every === 0 || iteration === config.iterations) {
-      console.log(
-        `  iteration ${iteration}/${config.iterations}  one-step MSE ${loss.toExponential(3)}`,
+  let settings: RunSettings;
+  let dir: string;
+  let state: HgnTrainState | undefined;
+  if (flags.resume) {
+    dir = flags.resume;
+    const saved = await readSettings(dir);
+    settings = {
+      ...saved,
+      run: {
+        ...saved.run,
+        ...(flags.steps !== undefined
+          ? { steps: settingsFromFlags({ steps: flags.steps }).run.steps }
+          : {}),
+        ...(flags.minutes !== undefined ? { minutes: Number(flags.minutes) } : {}),
+        ...(flags.backend !== undefined && flags.backend !== "auto"
+          ? { backend: flags.backend as RunSettings["run"]["backend"] }
+          : {}),
+      },
+    };
+    const valid = validateSettings(settings);
+    if (E.isLeft(valid)) throw new UsageError(valid.left.join("; "));
+  } else {
+    settings = settingsFromFlags(flags);
+    dir = flags.out ??
+      join(
+        "runs",
+        `${settings.data.system}-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`,
+      );
+    if ((await listCheckpoints(join(dir, "checkpoints"))).length > 0) {
+      throw new UsageError(
+        `${dir} already holds a run; continue it with --resume ${dir} or choose another --out`,
       );
     }
-  });
-  const poly = (c: number[], x: string) =>
-    c.map((v, k) =>
-      `${v >= 0 && k > 0 ? "+ " : k > 0 ? "- " : ""}${Math.abs(v).toFixed(4)} ${x}^${2 * k + 2}`
-    )
-      .join(" ");
-  console.log(`learned: K(p) = ${poly(out.kinetic, "p")}, V(q) = ${poly(out.potential, "q")}`);
+  }
+  const choice = await useBackend(settings.run.backend);
+  console.log(`train: ${choice.report}`);
+  if (flags.resume) {
+    state = await loadLatestCheckpoint(join(dir, "checkpoints"));
+    console.log(`train: resuming ${dir} at step ${state.step}`);
+  } else {
+    await Deno.mkdir(dir, { recursive: true });
+    await writeTextAtomic(join(dir, "config.json"), JSON.stringify(settings, null, 2) + "\n");
+    state = initTrainState(settings.train);
+  }
+  const { train, run: r } = settings;
+  const model = train.model;
+  const gen = dataFor(settings);
+  const frames = model.rolloutSteps + 1;
   console.log(
-    `one-step MSE ${out.initialLoss.toExponential(3)} -> ${out.finalLoss.toExponential(3)} (${
-      (out.initialLoss / out.finalLoss).toExponential(1)
-    }x lower) in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+    `train: HGN on ${settings.data.system} (${model.size} px, ${model.hamiltonian} H, ${model.integrator}, dt ${model.dt}, ` +
+      `${model.rolloutSteps}-step rollouts, batch ${train.batchSize}) -> ${dir}`,
   );
-  return Promise.resolve();
+  let interrupted = false;
+  const onInterrupt = () => (interrupted = true);
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const bar = Deno.stderr.isTerminal()
+    ? new SingleBar({
+      format:
+        "train [{bar}] {value}/{total} | loss {loss} | mse {mse} | kl {kl} | lambda {lambda} | {rate} steps/s",
+      hideCursor: true,
+    })
+    : undefined;
+  const startStep = state.step;
+  bar?.start(r.steps, state.step, { loss: "-", mse: "-", kl: "-", lambda: "-", rate: "-" });
+  const started = performance.now();
+  const metricsFile = await Deno.open(join(dir, "metrics.jsonl"), { append: true, create: true });
+  const write = (line: object) =>
+    metricsFile.write(new TextEncoder().encode(JSON.stringify(line) + "\n"));
+  let last: StepMetrics | undefined;
+  let stopReason = "reached --steps";
+  try {
+    while (state.step < r.steps) {
+      if (interrupted) {
+        stopReason = "interrupted (Ctrl-C)";
+        break;
+      }
+      if (r.minutes > 0 && performance.now() - started > r.minutes * 60_000) {
+        stopReason = `reached --minutes ${r.minutes}`;
+        break;
+      }
+      const idx = batchIndices(train.seed, train.trainSize, train.batchSize, state.step);
+      const batch = toBatch(idx.map((i) => gen.example("train", i).pixels), frames, model.size);
+      try {
+        last = await trainStep(state, batch);
+      } finally {
+        batch.dispose();
+      }
+      const rate = (state.step - startStep) / ((performance.now() - started) / 1000);
+      if (state.step % r.logEvery === 0 || state.step === r.steps) {
+        await write({
+          ...last,
+          seconds: (performance.now() - started) / 1000,
+          stepsPerSecond: rate,
+        });
+        if (!bar) {
+          console.log(
+            `step ${last.step}/${r.steps} loss ${last.loss.toExponential(3)} mse ${
+              last.mse.toExponential(3)
+            } kl ${last.kl.toExponential(2)} lambda ${last.lambda.toFixed(3)} ${
+              rate.toFixed(2)
+            } steps/s`,
+          );
+        }
+      }
+      bar?.update(state.step, {
+        loss: last.loss.toExponential(2),
+        mse: last.mse.toExponential(2),
+        kl: last.kl.toExponential(2),
+        lambda: last.lambda.toFixed(2),
+        rate: rate.toFixed(2),
+      });
+      if (state.step % r.checkpointEvery === 0) {
+        await saveCheckpoint(join(dir, "checkpoints"), state, r.keep);
+      }
+    }
+  } catch (e) {
+    if (e instanceof NonFiniteLossError) {
+      bar?.stop();
+      const file = await saveCheckpoint(join(dir, "checkpoints"), state, r.keep);
+      metricsFile.close();
+      throw new UsageError(
+        `${e.message}; last good checkpoint: ${file} (lower --lr, or resume with --resume ${dir})`,
+      );
+    }
+    throw e;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+  bar?.stop();
+  metricsFile.close();
+  const file = await saveCheckpoint(join(dir, "checkpoints"), state, r.keep);
+  const minutes = (performance.now() - started) / 60_000;
+  console.log(
+    `train: stopped at step ${state.step} (${stopReason}) after ${
+      minutes.toFixed(1)
+    } min; checkpoint ${file}`,
+  );
+  if (interrupted) {
+    console.log(`train: resume with: deno run -A cli.ts train --resume ${dir}`);
+    return;
+  }
+  await finishRun(settings, dir, state, choice.report, tf.getBackend());
 };

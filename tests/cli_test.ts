@@ -1,23 +1,6 @@
 // The CLI as a user meets it: a subprocess, its exit status and what it prints.
 import { ok, strictEqual } from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-
-const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
-
-/** Runs `deno run -A cli.ts ...args`. */
-export const runCli = async (...args: string[]) => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-};
+import { runCli } from "./_cli.ts";
 
 Deno.test("cli: no command prints usage and exits 2; --help exits 0", async () => {
   const none = await runCli();
@@ -30,8 +13,10 @@ Deno.test("cli: user mistakes are one line on stderr with exit 2, never a stack 
   for (
     const [args, pattern] of [
       [["frobnicate"], /unknown command 'frobnicate'; accepted: /],
+      [["identify", "--system", "spring"], /unknown system 'spring'; accepted: mass-spring/],
+      [["identify", "--iterations", "many"], /--iterations must be a number, got 'many'/],
+      [["train", "--steps", "many"], /--steps must be a number, got 'many'/],
       [["train", "--system", "spring"], /unknown system 'spring'; accepted: mass-spring/],
-      [["train", "--iterations", "many"], /--iterations must be a number, got 'many'/],
       [["train", "--bogus"], /accepted flags: /],
     ] as const
   ) {

@@ -9,3 +9,6 @@
  * @module
  */
 export * from "./identify.ts";
+export * from "./adam.ts";
+export * from "./hgn.ts";
+export * from "./evaluate.ts";

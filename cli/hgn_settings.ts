@@ -1,0 +1,234 @@
+/**
+ * The settings of an HGN run, as the `train`, `eval` and `rollout` commands share them: built from
+ * flags, validated once (every problem reported), saved as the run's `config.json`.
+ *
+ * @module
+ */
+import { check, type Errors, validateAll } from "../lib/core/validation.ts";
+import { E } from "../lib/deps/fp.ts";
+import {
+  type HgnConfig,
+  PAPER_HGN,
+  SMALL_HGN,
+  validateHgnConfig,
+} from "../lib/models/hgn/config.ts";
+import type { HgnTrainConfig } from "../lib/train/hgn.ts";
+import { type BackendRequest, backendRequests } from "../lib/tensor/backend.ts";
+import { systems } from "../lib/systems/registry.ts";
+import type { NoiseMode } from "../lib/data/dataset.ts";
+import { intFlag, numberFlag, type Options, UsageError } from "./usage.ts";
+
+/** Everything a run needs, as saved in `config.json`. */
+export interface RunSettings {
+  readonly version: 1;
+  readonly preset: "small" | "paper";
+  readonly train: HgnTrainConfig;
+  readonly data: {
+    readonly system: string;
+    readonly seed: number;
+    readonly noiseMode: NoiseMode;
+    readonly noiseStd?: number;
+  };
+  readonly run: {
+    /** total updates (a resumed run continues up to this count) */
+    readonly steps: number;
+    /** stop after this many minutes of training in one invocation (0: no limit) */
+    readonly minutes: number;
+    readonly logEvery: number;
+    readonly checkpointEvery: number;
+    readonly keep: number;
+    /** test sequences evaluated at the end */
+    readonly testSize: number;
+    /** unroll length of the evaluation (paper: 30) */
+    readonly evalSteps: number;
+    readonly backend: BackendRequest;
+  };
+}
+
+/** The flags of `train` (eval and rollout take a subset). */
+export const trainOptions = {
+  preset: { type: "string", default: "small" },
+  system: { type: "string", default: "mass-spring" },
+  size: { type: "string" },
+  steps: { type: "string" },
+  minutes: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  "rollout-steps": { type: "string" },
+  "input-frames": { type: "string" },
+  dt: { type: "string" },
+  integrator: { type: "string" },
+  hamiltonian: { type: "string" },
+  deterministic: { type: "boolean" },
+  "no-fpsi": { type: "boolean" },
+  "state-channels": { type: "string" },
+  "encoder-width": { type: "string" },
+  "encoder-layers": { type: "string" },
+  "fpsi-width": { type: "string" },
+  "fpsi-layers": { type: "string" },
+  "hamiltonian-width": { type: "string" },
+  "hamiltonian-layers": { type: "string" },
+  "decoder-width": { type: "string" },
+  "geco-tolerance": { type: "string" },
+  "geco-init": { type: "string" },
+  "geco-lr": { type: "string" },
+  seed: { type: "string" },
+  "data-seed": { type: "string" },
+  "train-size": { type: "string" },
+  "test-size": { type: "string" },
+  "eval-steps": { type: "string" },
+  "noise-mode": { type: "string" },
+  "noise-std": { type: "string" },
+  "log-every": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  keep: { type: "string" },
+  backend: { type: "string", default: "auto" },
+  out: { type: "string" },
+  resume: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Options;
+
+type Flags = {
+  [K in keyof typeof trainOptions]?: (typeof trainOptions)[K]["type"] extends "boolean" ? boolean
+    : string;
+};
+
+/** Defaults that differ between the presets (beyond the model). */
+const PRESETS = {
+  small: {
+    model: SMALL_HGN,
+    steps: 100000,
+    minutes: 12,
+    lr: 1e-3,
+    gecoLr: 1e-2,
+    testSize: 64,
+  },
+  paper: {
+    model: PAPER_HGN,
+    steps: 15000,
+    minutes: 0,
+    lr: 1.5e-4,
+    gecoLr: 1.5e-4,
+    testSize: 10000,
+  },
+} as const;
+
+/**
+ * Builds and validates run settings from flags; a `UsageError` listing every problem.
+ */
+export const settingsFromFlags = (flags: Flags): RunSettings => {
+  const presetName = flags.preset ?? "small";
+  if (presetName !== "small" && presetName !== "paper") {
+    throw new UsageError(`--preset must be small or paper, got '${presetName}'`);
+  }
+  const preset = PRESETS[presetName];
+  const m = preset.model;
+  const num = (name: keyof Flags, fallback: number) =>
+    numberFlag(name, flags[name] as string | undefined, fallback);
+  const int = (name: keyof Flags, fallback: number, min = 1) =>
+    intFlag(name, flags[name] as string | undefined, fallback, min);
+  const model: HgnConfig = {
+    ...m,
+    size: int("size", m.size),
+    rolloutSteps: int("rollout-steps", m.rolloutSteps),
+    inputFrames: int("input-frames", m.inputFrames),
+    dt: num("dt", m.dt),
+    integrator: flags.integrator ?? m.integrator,
+    hamiltonian: (flags.hamiltonian ?? m.hamiltonian) as HgnConfig["hamiltonian"],
+    deterministic: flags.deterministic ?? m.deterministic,
+    fpsi: !(flags["no-fpsi"] ?? !m.fpsi),
+    stateChannels: int("state-channels", m.stateChannels),
+    encoderWidth: int("encoder-width", m.encoderWidth),
+    encoderLayers: int("encoder-layers", m.encoderLayers),
+    transformerWidth: int("fpsi-width", m.transformerWidth),
+    transformerLayers: int("fpsi-layers", m.transformerLayers),
+    hamiltonianWidth: int("hamiltonian-width", m.hamiltonianWidth),
+    hamiltonianLayers: int("hamiltonian-layers", m.hamiltonianLayers),
+    decoderWidth: int("decoder-width", m.decoderWidth),
+  };
+  const backend = flags.backend ?? "auto";
+  const noiseMode = flags["noise-mode"] ?? "observation";
+  const settings: RunSettings = {
+    version: 1,
+    preset: presetName,
+    train: {
+      model,
+      objective: { tolerance: num("geco-tolerance", 1e-3) },
+      batchSize: int("batch-size", 16),
+      learningRate: num("lr", preset.lr),
+      multiplierInit: num("geco-init", 1),
+      multiplierLearningRate: num("geco-lr", preset.gecoLr),
+      seed: int("seed", 0, 0),
+      trainSize: int("train-size", 50000),
+    },
+    data: {
+      system: flags.system ?? "mass-spring",
+      seed: int("data-seed", 0, 0),
+      noiseMode: noiseMode as NoiseMode,
+      ...(flags["noise-std"] !== undefined ? { noiseStd: num("noise-std", 0) } : {}),
+    },
+    run: {
+      steps: int("steps", preset.steps),
+      minutes: num("minutes", preset.minutes),
+      logEvery: int("log-every", 10),
+      checkpointEvery: int("checkpoint-every", 200),
+      keep: int("keep", 3),
+      testSize: int("test-size", preset.testSize),
+      evalSteps: int("eval-steps", 30),
+      backend: backend as BackendRequest,
+    },
+  };
+  const problems = validateSettings(settings);
+  if (E.isLeft(problems)) throw new UsageError(problems.left.join("; "));
+  return settings;
+};
+
+/** Validates settings (also those read back from a run's `config.json`). */
+export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> => {
+  const model = validateHgnConfig(s.train.model);
+  const positive = (x: number) => Number.isFinite(x) && x > 0;
+  return validateAll(s, [
+    ...(E.isLeft(model) ? [model] : []),
+    check(
+      s.data.system,
+      (n) => Object.hasOwn(systems, n),
+      `unknown system '${s.data.system}'; accepted: ${Object.keys(systems).join(", ")}`,
+    ),
+    check(
+      s.data.noiseMode,
+      (n) => ["observation", "initial", "none"].includes(n),
+      `--noise-mode must be observation, initial or none, got '${s.data.noiseMode}'`,
+    ),
+    check(
+      s.run.backend,
+      (b) => backendRequests.includes(b),
+      `--backend must be one of ${backendRequests.join(", ")}, got '${s.run.backend}'`,
+    ),
+    check(s.train.learningRate, positive, `--lr must be > 0, got ${s.train.learningRate}`),
+    check(
+      s.train.multiplierLearningRate,
+      (x) => Number.isFinite(x) && x >= 0,
+      `--geco-lr must be >= 0, got ${s.train.multiplierLearningRate}`,
+    ),
+    check(
+      s.train.multiplierInit,
+      positive,
+      `--geco-init must be > 0, got ${s.train.multiplierInit}`,
+    ),
+    check(
+      s.train.objective.tolerance,
+      (x) => Number.isFinite(x) && x >= 0,
+      `--geco-tolerance must be >= 0, got ${s.train.objective.tolerance}`,
+    ),
+    check(
+      s.run.minutes,
+      (x) => Number.isFinite(x) && x >= 0,
+      `--minutes must be >= 0 (0: no limit), got ${s.run.minutes}`,
+    ),
+    check(
+      s.run.evalSteps,
+      (x) => x + 1 >= s.train.model.inputFrames,
+      `--eval-steps + 1 must cover the ${s.train.model.inputFrames} input frames, got ${s.run.evalSteps}`,
+    ),
+  ]);
+};

@@ -1,0 +1,155 @@
+/**
+ * Hyperparameters of the Hamiltonian Generative Network, with the paper's configuration and a
+ * small default that learns on two CPU cores in minutes.
+ *
+ * @module
+ */
+import type { E } from "../../deps/fp.ts";
+import { check, type Errors, validateAll } from "../../core/validation.ts";
+import { integrators } from "../../core/registry.ts";
+
+/** How the Hamiltonian network is built. */
+export type HamiltonianKind = "separable" | "general";
+
+/** Hyperparameters of an HGN (everything that shapes the parameters or the forward pass). */
+export interface HgnConfig {
+  /** image side in pixels: 32 or 64 */
+  readonly size: number;
+  /** frames the encoder sees (stacked on channels), from the start of the sequence */
+  readonly inputFrames: number;
+  /** rollout steps; the model predicts `rolloutSteps + 1` frames */
+  readonly rolloutSteps: number;
+  /** integrator time step (paper: 0.125) */
+  readonly dt: number;
+  /** a name from the core's integrator registry (paper: leapfrog; variant: euler) */
+  readonly integrator: string;
+  /** channels of q (and of p) in the 4x4 latent state (paper: 16) */
+  readonly stateChannels: number;
+  /** encoder filters; it doubles after the first layer (paper: 32 -> 64) */
+  readonly encoderWidth: number;
+  /** convolutions of the encoder (paper: 8) */
+  readonly encoderLayers: number;
+  /** filters of f_psi (paper: 64) */
+  readonly transformerWidth: number;
+  /** convolutions of f_psi (paper: 3) */
+  readonly transformerLayers: number;
+  /** filters of the Hamiltonian network(s) (paper: 64) */
+  readonly hamiltonianWidth: number;
+  /** convolutions of each Hamiltonian network (paper: 6 in all: 3 for K, 3 for V) */
+  readonly hamiltonianLayers: number;
+  /** separable `K(p) + V(q)` (default, exactly symplectic with leapfrog) or general `H(q, p)` */
+  readonly hamiltonian: HamiltonianKind;
+  /** decoder filters (paper: 64) */
+  readonly decoderWidth: number;
+  /** no sampling from the posterior: `z` is its mean (paper's "HGN determ") */
+  readonly deterministic: boolean;
+  /** no f_psi: the initial state is `z` itself (paper's "HGN no f_psi") */
+  readonly fpsi: boolean;
+  /** leaky ReLU slope of encoder, f_psi and decoder */
+  readonly leak: number;
+}
+
+/** The paper's HGN at 32 px (appendix A.1 as the reference code settles it). */
+export const PAPER_HGN: HgnConfig = {
+  size: 32,
+  inputFrames: 31,
+  rolloutSteps: 30,
+  dt: 0.125,
+  integrator: "leapfrog",
+  stateChannels: 16,
+  encoderWidth: 32,
+  encoderLayers: 8,
+  transformerWidth: 64,
+  transformerLayers: 3,
+  hamiltonianWidth: 64,
+  hamiltonianLayers: 3,
+  hamiltonian: "separable",
+  decoderWidth: 64,
+  deterministic: false,
+  fpsi: true,
+  leak: 0.2,
+};
+
+/** A small HGN for CPUs: the same architecture with fewer filters and a shorter unroll. */
+export const SMALL_HGN: HgnConfig = {
+  ...PAPER_HGN,
+  inputFrames: 5,
+  rolloutSteps: 10,
+  encoderWidth: 16,
+  encoderLayers: 6,
+  transformerWidth: 32,
+  hamiltonianWidth: 32,
+  decoderWidth: 24,
+};
+
+const need = (ok: boolean, message: string) => check(ok, (x) => x, message);
+const int = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
+
+/**
+ * Validates an {@link HgnConfig}, collecting every problem.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_HGN, validateHgnConfig } from "@hamiltonian/hgn/models/hgn";
+ * import { E } from "@hamiltonian/hgn/core";
+ * import { ok } from "node:assert/strict";
+ * ok(E.isRight(validateHgnConfig(PAPER_HGN)));
+ * const bad = validateHgnConfig({ ...PAPER_HGN, size: 48, dt: 0 });
+ * ok(E.isLeft(bad) && bad.left.length === 2);
+ * ```
+ */
+export const validateHgnConfig = (c: HgnConfig): E.Either<Errors, HgnConfig> =>
+  validateAll(c, [
+    need(c.size === 32 || c.size === 64, `size must be 32 or 64 pixels, got ${c.size}`),
+    need(
+      int(c.rolloutSteps, 1, 1000),
+      `rollout steps must be an integer in [1, 1000], got ${c.rolloutSteps}`,
+    ),
+    need(
+      int(c.inputFrames, 1, c.rolloutSteps + 1),
+      `input frames must be an integer in [1, rollout steps + 1 = ${
+        c.rolloutSteps + 1
+      }], got ${c.inputFrames}`,
+    ),
+    need(Number.isFinite(c.dt) && c.dt !== 0, `dt must be a finite non-zero number, got ${c.dt}`),
+    need(
+      Object.hasOwn(integrators, c.integrator),
+      `unknown integrator '${c.integrator}'; accepted: ${Object.keys(integrators).join(", ")}`,
+    ),
+    need(
+      c.hamiltonian === "separable" || c.hamiltonian === "general",
+      `hamiltonian must be separable or general, got '${c.hamiltonian}'`,
+    ),
+    need(
+      !(c.hamiltonian === "general" && integrators[c.integrator]?.needs === "separable"),
+      `integrator '${c.integrator}' needs a separable Hamiltonian; with --hamiltonian general use paperLeapfrog, implicitLeapfrog, euler, rk4 or a *Implicit composition`,
+    ),
+    need(
+      int(c.stateChannels, 1, 256),
+      `state channels must be an integer in [1, 256], got ${c.stateChannels}`,
+    ),
+    need(
+      [c.encoderWidth, c.transformerWidth, c.hamiltonianWidth, c.decoderWidth].every((w) =>
+        int(w, 1, 1024)
+      ),
+      "network widths must be integers in [1, 1024]",
+    ),
+    need(
+      int(c.encoderLayers, Math.log2(c.size / 4) + 2, 32),
+      `encoder layers must be an integer in [${
+        Math.log2(c.size / 4) + 2
+      }, 32] (it downsamples to 4x4), got ${c.encoderLayers}`,
+    ),
+    need(
+      int(c.transformerLayers, 1, 32),
+      `f_psi layers must be an integer in [1, 32], got ${c.transformerLayers}`,
+    ),
+    need(
+      int(c.hamiltonianLayers, 2, 32),
+      `Hamiltonian layers must be an integer in [2, 32], got ${c.hamiltonianLayers}`,
+    ),
+    need(
+      Number.isFinite(c.leak) && c.leak >= 0 && c.leak < 1,
+      `leak must be in [0, 1), got ${c.leak}`,
+    ),
+  ]);

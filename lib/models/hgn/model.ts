@@ -1,0 +1,305 @@
+/**
+ * The Hamiltonian Generative Network (paper section 3.2, appendix A.1) as a pure `init`/`apply`
+ * pair: an encoder over stacked frames gives a diagonal Gaussian posterior over `z`; `f_psi` maps
+ * `z` to the initial state `(q, p)` of shape `4 x 4 x 2C`; a Hamiltonian network (separable
+ * `K(p) + V(q)` by default, or a general `H(q, p)`) is rolled out by a core integrator on tensors,
+ * its forces by autodiff; the decoder renders each `q_t` alone into an image.
+ *
+ * @module
+ */
+import { tf } from "../../deps/tf.ts";
+import { deriveSeed, random } from "../../core/random.ts";
+import { integratorByName } from "../../core/registry.ts";
+import { stepOf } from "../../core/integrator.ts";
+import { rollout } from "../../core/flow.ts";
+import type { Hamiltonian } from "../../core/hamiltonian.ts";
+import type { Phase } from "../../core/phase.ts";
+import { tensorSpace } from "../../tensor/space.ts";
+import { networkHamiltonian, separableNetworkHamiltonian } from "../../tensor/hamiltonian.ts";
+import type { HgnConfig } from "./config.ts";
+import { type Activation, applyStack, type ConvStack, initStack } from "./networks.ts";
+
+/** The weights of an HGN. */
+export interface HgnParams {
+  readonly encoder: ConvStack;
+  /** empty when the config has no f_psi */
+  readonly transformer: ConvStack;
+  /** separable: `[K, V]`; general: `[H]` */
+  readonly hamiltonian: readonly ConvStack[];
+  /** the decoder's two learned constant input channels, `[1, 4, 4, 2]` */
+  readonly decoderInput: tf.Variable;
+  /** the decoder's first convolution (at 4x4) and its upsampling blocks, flattened */
+  readonly decoder: ConvStack;
+}
+
+/** What one forward pass gives. */
+export interface HgnOutput {
+  /** posterior mean and log standard deviation of `z`, `[B, 4, 4, 2C]` each */
+  readonly mean: tf.Tensor4D;
+  readonly logStd: tf.Tensor4D;
+  /** the rolled-out states, `rolloutSteps + 1` of them, `q` and `p` `[B, 4, 4, C]` */
+  readonly states: readonly Phase<tf.Tensor4D>[];
+  /** predicted frames `[B, T + 1, size, size, 3]` in [0, 1] */
+  readonly frames: tf.Tensor5D;
+  /** the learned energy of each state, `[B, T + 1]` */
+  readonly energies: tf.Tensor2D;
+}
+
+const downsamplings = (size: number) => Math.round(Math.log2(size / 4));
+
+/**
+ * Seeded initialisation of every weight of the model `config` describes.
+ *
+ * @example
+ * ```ts
+ * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { strictEqual } from "node:assert/strict";
+ * const p = initHgn(SMALL_HGN, 0);
+ * strictEqual(p.hamiltonian.length, 2); // K and V
+ * ```
+ */
+export const initHgn = (config: HgnConfig, seed: number): HgnParams => {
+  const rng = random(deriveSeed(seed, 0x4867));
+  const C = config.stateChannels;
+  const W = config.encoderWidth;
+  const down = downsamplings(config.size);
+  const hidden = config.encoderLayers - 2;
+  // Stride-2 convolutions at the odd hidden layers, until the image is 4x4.
+  const encoderLayers: [number, number, Activation][] = [[W, 1, "leakyRelu"]];
+  let placed = 0;
+  for (let i = 0; i < hidden; i++) {
+    const stride = placed < down && (i % 2 === 0 || hidden - i <= down - placed) ? 2 : 1;
+    if (stride === 2) placed++;
+    encoderLayers.push([2 * W, stride, "leakyRelu"]);
+  }
+  encoderLayers.push([4 * C, 1, "linear"]); // mean and log std of z, each 2C channels
+  const encoder = initStack(rng, 3 * config.inputFrames, encoderLayers);
+  const T = config.transformerWidth;
+  const transformer = config.fpsi
+    ? initStack(rng, 2 * C, [
+      ...Array.from({ length: config.transformerLayers - 1 }, () =>
+        [T, 1, "leakyRelu"] as [number, number, Activation]),
+      [2 * C, 1, "linear"],
+    ])
+    : [];
+  const Hw = config.hamiltonianWidth;
+  const energyNet = (cin: number) =>
+    initStack(rng, cin, [
+      ...Array.from({ length: config.hamiltonianLayers - 1 }, () =>
+        [Hw, 1, "softplus"] as [number, number, Activation]),
+      [1, 1, "linear"],
+    ]);
+  const hamiltonian = config.hamiltonian === "separable"
+    ? [energyNet(C), energyNet(C)]
+    : [energyNet(2 * C)];
+  const D = config.decoderWidth;
+  const decoder = initStack(rng, C + 2, [
+    [D, 1, "leakyRelu"],
+    ...Array.from({ length: 2 * down }, () => [D, 1, "leakyRelu"] as [number, number, Activation]),
+    [3, 1, "sigmoid"],
+  ]);
+  const constant = new Float32Array(4 * 4 * 2);
+  for (let i = 0; i < constant.length; i++) constant[i] = rng.normal() * 0.1;
+  return {
+    encoder,
+    transformer,
+    hamiltonian,
+    decoderInput: tf.variable(tf.tensor4d(constant, [1, 4, 4, 2])),
+    decoder,
+  };
+};
+
+/**
+ * Every variable of the model with a stable path name (for optimisers and checkpoints).
+ *
+ * @example
+ * ```ts
+ * import { hgnVariables, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { ok } from "node:assert/strict";
+ * const names = hgnVariables(initHgn(SMALL_HGN, 0)).map(([n]) => n);
+ * ok(names.includes("decoderInput") && names.includes("encoder/0/w"));
+ * ```
+ */
+export const hgnVariables = (params: HgnParams): [string, tf.Variable][] => {
+  const out: [string, tf.Variable][] = [];
+  const stack = (name: string, s: ConvStack) =>
+    s.forEach((l, i) => out.push([`${name}/${i}/w`, l.params.w], [`${name}/${i}/b`, l.params.b]));
+  stack("encoder", params.encoder);
+  stack("transformer", params.transformer);
+  params.hamiltonian.forEach((s, i) => stack(`hamiltonian${i}`, s));
+  out.push(["decoderInput", params.decoderInput]);
+  stack("decoder", params.decoder);
+  return out;
+};
+
+/** Frees every variable of the model. */
+export const disposeHgn = (params: HgnParams): void => {
+  for (const [, v] of hgnVariables(params)) v.dispose();
+};
+
+/** A per-sample energy: sum over space and channels of a conv net's output, `[B]`. */
+const energyOf = (net: ConvStack, x: tf.Tensor4D): tf.Tensor1D =>
+  tf.sum(applyStack(net, x), [1, 2, 3]) as tf.Tensor1D;
+
+/**
+ * The learned Hamiltonian of `params` as a core {@link Hamiltonian} on tensors (`q`, `p` of shape
+ * `[B, 4, 4, C]`, energies `[B]`), its gradients by autodiff (so training differentiates them).
+ *
+ * @example
+ * ```ts
+ * import { hgnHamiltonian, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const h = hgnHamiltonian(SMALL_HGN, initHgn(SMALL_HGN, 0));
+ * const q = tf.zeros([2, 4, 4, 16]);
+ * deepStrictEqual(h.energy({ q, p: q }).shape, [2]);
+ * ```
+ */
+export const hgnHamiltonian = (
+  config: HgnConfig,
+  params: HgnParams,
+): Hamiltonian<tf.Tensor, tf.Tensor> => {
+  const [first, second] = params.hamiltonian;
+  return config.hamiltonian === "separable"
+    ? separableNetworkHamiltonian(
+      (p) => energyOf(first, p as tf.Tensor4D),
+      (q) => energyOf(second, q as tf.Tensor4D),
+    )
+    : networkHamiltonian((q, p) =>
+      energyOf(first, tf.concat([q as tf.Tensor4D, p as tf.Tensor4D], 3))
+    );
+};
+
+/**
+ * Encodes stacked frames `[B, inputFrames, size, size, 3]` into the posterior over `z`.
+ */
+export const encode = (
+  config: HgnConfig,
+  params: HgnParams,
+  frames: tf.Tensor5D,
+): { mean: tf.Tensor4D; logStd: tf.Tensor4D } => {
+  const [B, F, S] = frames.shape;
+  const stacked = tf.reshape(tf.transpose(frames, [0, 2, 3, 1, 4]), [
+    B,
+    S,
+    S,
+    F * 3,
+  ]) as tf.Tensor4D;
+  const out = applyStack(params.encoder, stacked, config.leak);
+  const C2 = 2 * config.stateChannels;
+  const [mean, logStd] = tf.split(out, [C2, C2], 3) as [tf.Tensor4D, tf.Tensor4D];
+  return { mean, logStd };
+};
+
+/** Decodes positions `q` `[B, 4, 4, C]` into images `[B, size, size, 3]`. */
+export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf.Tensor4D => {
+  const B = q.shape[0];
+  const constant = tf.tile(params.decoderInput, [B, 1, 1, 1]);
+  let h = tf.concat([q, constant], 3) as tf.Tensor4D;
+  const [first, ...rest] = params.decoder;
+  h = applyStack([first], h, config.leak);
+  const last = rest[rest.length - 1];
+  for (let i = 0; i + 1 < rest.length; i += 2) {
+    const [hh, ww] = [h.shape[1], h.shape[2]];
+    h = tf.image.resizeNearestNeighbor(h, [2 * hh, 2 * ww]);
+    h = applyStack(rest.slice(i, i + 2), h, config.leak);
+  }
+  return applyStack([last], h, config.leak);
+};
+
+/**
+ * The initial state `(q, p)` for latent `z` `[B, 4, 4, 2C]`: `f_psi(z)`, or `z` itself without
+ * f_psi, split into positions (first C channels) and momenta (last C).
+ */
+export const initialState = (
+  config: HgnConfig,
+  params: HgnParams,
+  z: tf.Tensor4D,
+): Phase<tf.Tensor4D> => {
+  const s0 = config.fpsi ? applyStack(params.transformer, z, config.leak) : z;
+  const C = config.stateChannels;
+  const [q, p] = tf.split(s0, [C, C], 3) as [tf.Tensor4D, tf.Tensor4D];
+  return { q, p };
+};
+
+/** Options of one forward pass. */
+export interface ApplyOptions {
+  /** seed of the posterior sample (ignored when the config is deterministic or `sample` is false) */
+  readonly seed: number;
+  /** draw `z` from the posterior (training) or use its mean (evaluation); default true */
+  readonly sample?: boolean;
+  /** time step override (negative rolls backward; `k dt` changes speed); default `config.dt` */
+  readonly dt?: number;
+  /** rollout steps override; default `config.rolloutSteps` */
+  readonly steps?: number;
+}
+
+/**
+ * Rolls a state forward with the learned Hamiltonian and decodes every `q_t`.
+ */
+export const unroll = (
+  config: HgnConfig,
+  params: HgnParams,
+  s0: Phase<tf.Tensor4D>,
+  dt: number,
+  steps: number,
+): { states: Phase<tf.Tensor4D>[]; frames: tf.Tensor5D; energies: tf.Tensor2D } => {
+  const h = hgnHamiltonian(config, params);
+  const step = stepOf(integratorByName(config.integrator), tensorSpace, h, dt);
+  const states = rollout(step, steps)(s0 as Phase<tf.Tensor>) as Phase<tf.Tensor4D>[];
+  const B = s0.q.shape[0];
+  const S = config.size;
+  // Decode all frames as one batch: [(T+1) B, 4, 4, C] -> [(T+1) B, S, S, 3].
+  const qs = tf.concat(states.map((s) => s.q), 0) as tf.Tensor4D;
+  const images = decode(config, params, qs);
+  const frames = tf.transpose(tf.reshape(images, [states.length, B, S, S, 3]), [
+    1,
+    0,
+    2,
+    3,
+    4,
+  ]) as tf.Tensor5D;
+  const energies = tf.stack(states.map((s) => h.energy(s)), 1) as tf.Tensor2D;
+  return { states, frames, energies };
+};
+
+/**
+ * The full forward pass on a batch of sequences `[B, >= inputFrames, size, size, 3]`.
+ *
+ * @example
+ * ```ts
+ * import { applyHgn, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const config = { ...SMALL_HGN, rolloutSteps: 2, inputFrames: 2 };
+ * const out = applyHgn(config, initHgn(config, 0), tf.zeros([1, 3, 32, 32, 3]) as tf.Tensor5D, { seed: 1 });
+ * deepStrictEqual(out.frames.shape, [1, 3, 32, 32, 3]);
+ * ```
+ */
+export const applyHgn = (
+  config: HgnConfig,
+  params: HgnParams,
+  frames: tf.Tensor5D,
+  options: ApplyOptions,
+): HgnOutput => {
+  const input = tf.slice(frames, [0, 0, 0, 0, 0], [
+    -1,
+    config.inputFrames,
+    -1,
+    -1,
+    -1,
+  ]) as tf.Tensor5D;
+  const { mean, logStd } = encode(config, params, input);
+  const z = config.deterministic || options.sample === false ? mean : tf.add(
+    mean,
+    tf.mul(tf.exp(logStd), tf.randomNormal(mean.shape, 0, 1, "float32", options.seed)),
+  ) as tf.Tensor4D;
+  const { states, frames: predicted, energies } = unroll(
+    config,
+    params,
+    initialState(config, params, z),
+    options.dt ?? config.dt,
+    options.steps ?? config.rolloutSteps,
+  );
+  return { mean, logStd, states, frames: predicted, energies };
+};

@@ -1,0 +1,195 @@
+/**
+ * Evaluation and demonstration rollouts of a trained HGN: the paper's metrics over a split, and
+ * the rollouts of figures 7 and 8 (forward, backward by negated dt, faster and slower, samples
+ * from the prior).
+ *
+ * @module
+ */
+import { tf } from "../deps/tf.ts";
+import type { HgnConfig } from "../models/hgn/config.ts";
+import { encode, type HgnParams, initialState, unroll } from "../models/hgn/model.ts";
+import { evaluateBatch, validPredictionFrames } from "../models/hgn/metrics.ts";
+import type { Phase } from "../core/phase.ts";
+import { toBatch } from "./hgn.ts";
+
+/** The paper's metrics over a set of sequences. */
+export interface EvalReport {
+  readonly sequences: number;
+  readonly steps: number;
+  /** average pixel MSE over the unroll (Table 1 reports it x1e4) */
+  readonly mse: number;
+  /** per-step MSE averaged over sequences (figure 6), `steps + 1` entries */
+  readonly perStepMse: number[];
+  /** MSE of each sequence's own mean frame, averaged: the best static predictor */
+  readonly staticMse: number;
+  /** `staticMse / mse`: how many times better than standing still */
+  readonly improvementOverStatic: number;
+  /** variance of the learned Hamiltonian along a rollout, averaged (Table 2 reports it x1e4) */
+  readonly energyVariance: number;
+  /** mean number of frames before the normalised MSE first exceeds 0.025 */
+  readonly validPredictionFrames: number;
+  /** the same in time units (`frames x dt`) */
+  readonly validPredictionTime: number;
+}
+
+/**
+ * Evaluates `count` sequences given by `sequence(i)` (bytes `[>= steps + 1, S, S, 3]`), in
+ * batches, unrolling the posterior mean for `steps` steps.
+ */
+export const evaluate = async (
+  config: HgnConfig,
+  params: HgnParams,
+  sequence: (index: number) => Uint8Array,
+  count: number,
+  options: { readonly steps: number; readonly batchSize: number },
+): Promise<EvalReport> => {
+  const { steps, batchSize } = options;
+  const perStep = new Array(steps + 1).fill(0);
+  let staticSum = 0;
+  let energySum = 0;
+  let validSum = 0;
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    const batch = toBatch(
+      Array.from({ length: n }, (_, i) => sequence(start + i)),
+      steps + 1,
+      config.size,
+    );
+    const m = await evaluateBatch(config, params, batch, steps);
+    batch.dispose();
+    m.perStepMse.forEach((row) => row.forEach((x, t) => (perStep[t] += x)));
+    staticSum += m.staticMse.reduce((a, b) => a + b, 0);
+    energySum += m.energyVariance.reduce((a, b) => a + b, 0);
+    validSum += m.normalisedMse.reduce((a, r) => a + validPredictionFrames(r), 0);
+  }
+  const perStepMse = perStep.map((x) => x / count);
+  const mse = perStepMse.reduce((a, b) => a + b, 0) / perStepMse.length;
+  const staticMse = staticSum / count;
+  return {
+    sequences: count,
+    steps,
+    mse,
+    perStepMse,
+    staticMse,
+    improvementOverStatic: staticMse / mse,
+    energyVariance: energySum / count,
+    validPredictionFrames: validSum / count,
+    validPredictionTime: (validSum / count) * config.dt,
+  };
+};
+
+/** Float frames `[T, S, S, 3]` in [0, 1] to one byte array per frame. */
+const toBytes = async (frames: tf.Tensor4D): Promise<Uint8Array[]> => {
+  const [T, S] = frames.shape;
+  const data = (await frames.data()) as Float32Array;
+  const per = S * S * 3;
+  return Array.from({ length: T }, (_, t) => {
+    const out = new Uint8Array(per);
+    for (let i = 0; i < per; i++) {
+      out[i] = Math.round(Math.min(1, Math.max(0, data[t * per + i])) * 255);
+    }
+    return out;
+  });
+};
+
+/** The initial state the model infers for one sequence (posterior mean). */
+const inferState = (
+  config: HgnConfig,
+  params: HgnParams,
+  frames: tf.Tensor5D,
+): Phase<tf.Tensor4D> => {
+  const input = tf.slice(frames, [0, 0, 0, 0, 0], [
+    -1,
+    config.inputFrames,
+    -1,
+    -1,
+    -1,
+  ]) as tf.Tensor5D;
+  return initialState(config, params, encode(config, params, input).mean);
+};
+
+/** Rollouts of one sequence, as byte frames, for GIFs and strips. */
+export interface Rollouts {
+  /** the ground truth, `steps + 1` frames */
+  readonly truth: Uint8Array[];
+  readonly forward: Uint8Array[];
+  /** from the forward rollout's last state with `-dt`: should retrace `forward` in reverse */
+  readonly backward: Uint8Array[];
+  /** `dt x 2` and `dt x 0.5` from the same initial state */
+  readonly faster: Uint8Array[];
+  readonly slower: Uint8Array[];
+  /** largest |state difference| between `backward` reversed and `forward`, over q and p */
+  readonly retraceError: number;
+}
+
+/**
+ * Forward, backward (negated dt), faster and slower rollouts of one sequence `[F, S, S, 3]`.
+ */
+export const sequenceRollouts = async (
+  config: HgnConfig,
+  params: HgnParams,
+  sequence: Uint8Array,
+  steps: number,
+): Promise<Rollouts> => {
+  const batch = toBatch([sequence], Math.max(steps + 1, config.inputFrames), config.size);
+  const [truthT, fwdT, backT, fastT, slowT, errT] = tf.tidy(() => {
+    const s0 = inferState(config, params, batch);
+    const fwd = unroll(config, params, s0, config.dt, steps);
+    const back = unroll(config, params, fwd.states[steps], -config.dt, steps);
+    const fast = unroll(config, params, s0, 2 * config.dt, steps);
+    const slow = unroll(config, params, s0, 0.5 * config.dt, steps);
+    const diffs = fwd.states.map((s, t) => {
+      const b = back.states[steps - t];
+      return tf.maximum(tf.max(tf.abs(tf.sub(s.q, b.q))), tf.max(tf.abs(tf.sub(s.p, b.p))));
+    });
+    const squeeze = (x: tf.Tensor5D) => tf.squeeze(x, [0]) as tf.Tensor4D;
+    return [
+      squeeze(tf.slice(batch, [0, 0, 0, 0, 0], [-1, steps + 1, -1, -1, -1]) as tf.Tensor5D),
+      squeeze(fwd.frames),
+      squeeze(back.frames),
+      squeeze(fast.frames),
+      squeeze(slow.frames),
+      tf.max(tf.stack(diffs)),
+    ];
+  });
+  batch.dispose();
+  const [truth, forward, backward, faster, slower] = await Promise.all(
+    [truthT, fwdT, backT, fastT, slowT].map((t) => toBytes(t as tf.Tensor4D)),
+  );
+  const retraceError = (await errT.data())[0];
+  tf.dispose([truthT, fwdT, backT, fastT, slowT, errT]);
+  return { truth, forward, backward, faster, slower, retraceError };
+};
+
+/**
+ * New trajectories from the prior: `z ~ N(0, I)` (seeded), through f_psi, rolled out and decoded.
+ * Returns `count` sequences of `steps + 1` byte frames.
+ */
+export const priorSamples = async (
+  config: HgnConfig,
+  params: HgnParams,
+  count: number,
+  steps: number,
+  seed: number,
+): Promise<Uint8Array[][]> => {
+  const frames = tf.tidy(() => {
+    const z = tf.randomNormal(
+      [count, 4, 4, 2 * config.stateChannels],
+      0,
+      1,
+      "float32",
+      seed,
+    ) as tf.Tensor4D;
+    return unroll(config, params, initialState(config, params, z), config.dt, steps).frames;
+  });
+  const out: Uint8Array[][] = [];
+  for (let i = 0; i < count; i++) {
+    const one = tf.squeeze(tf.slice(frames, [i, 0, 0, 0, 0], [1, -1, -1, -1, -1]), [
+      0,
+    ]) as tf.Tensor4D;
+    out.push(await toBytes(one));
+    one.dispose();
+  }
+  frames.dispose();
+  return out;
+};
