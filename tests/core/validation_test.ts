@@ -15,6 +15,9 @@ Deno.test("validateState checks dimensions and finiteness together", () => {
   const r = validateState(phase(Float64Array.of(NaN), Float64Array.of(1, 2)), 2);
   ok(E.isLeft(r));
   deepStrictEqual(r.left, ["q must have 2 entries, got 1", "state entries must be finite numbers"]);
-  throws(() => orThrow(r), /^RangeError: q must have 2 entries, got 1; state entries must be finite numbers$/);
+  throws(
+    () => orThrow(r),
+    /^RangeError: q must have 2 entries, got 1; state entries must be finite numbers$/,
+  );
   ok(E.isRight(validateState(phase(Float64Array.of(1, 2), Float64Array.of(3, 4)), 2)));
 });
