@@ -16,6 +16,8 @@ type Command = { readonly run: (argv: string[]) => Promise<void>; readonly summa
 
 const commands: Record<string, () => Promise<Command>> = {
   train: () => import("./cli/train.ts"),
+  eval: () => import("./cli/eval.ts"),
+  rollout: () => import("./cli/rollout.ts"),
   identify: () => import("./cli/identify.ts"),
   generate: () => import("./cli/generate.ts"),
 };

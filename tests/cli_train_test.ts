@@ -58,6 +58,17 @@ Deno.test("cli train: a tiny run writes its run directory, and --resume continue
     ok(/improvement over static/.test(first.stdout));
     ok(/backward rollout retraces the forward one within/.test(first.stdout));
     strictEqual((await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").length, 2);
+    const ev = await runCli("eval", "--run", dir, "--sequences", "2", "--steps", "4");
+    strictEqual(ev.code, 0, ev.stderr);
+    const report = JSON.parse(await Deno.readTextFile(join(dir, "eval.json")));
+    strictEqual(report.test.perStepMse.length, 5);
+    ok(report.test.mse > 0 && report.test.staticMse > 0);
+    const ro = await runCli("rollout", "--run", dir, "--index", "1", "--steps", "3");
+    strictEqual(ro.code, 0, ro.stderr);
+    ok(/backward retraces forward within/.test(ro.stdout));
+    const noRun = await runCli("eval");
+    strictEqual(noRun.code, 2);
+    ok(/--run DIR is required/.test(noRun.stderr));
     const again = await runCli("train", ...TINY_FLAGS, "--steps", "2", "--out", dir);
     strictEqual(again.code, 2);
     ok(/already holds a run; continue it with --resume/.test(again.stderr));
