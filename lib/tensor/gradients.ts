@@ -16,7 +16,9 @@
  * - **Conv2D, Conv2DBackpropInput**: the filter gradient calls the Conv2DBackpropFilter kernel,
  *   which has no gradient (no second order), does not exist on wasm, takes ~54 s for one
  *   decoder-sized call on cpu and is silently wrong on the software WebGPU adapter for large
- *   inputs. Here it is {@link conv2dFilterGradient}: strided slices (im2col) and one matMul,
+ *   inputs. Here it is {@link conv2dFilterGradient}, one forward convolution with the batch as
+ *   channels; and the input gradient is {@link conv2dInputGradient}, a forward convolution by
+ *   the flipped filter, instead of the Conv2DBackpropInput kernel (7x slower on wasm). Both are
  *   differentiable to any order.
  * - **Conv2DBackpropFilter**: given a gradient (and registered as a wasm kernel when missing),
  *   for code that calls `tf.conv2d`'s filter gradient directly.
@@ -44,12 +46,83 @@ type Rounding = "floor" | "round" | "ceil" | undefined;
 const pair = (v: number | readonly number[]): [number, number] =>
   typeof v === "number" ? [v, v] : [v[0], v[1]];
 
+/** Zero-pads (positive amounts) or crops (negative amounts) the two spatial axes of NHWC. */
+const padOrCrop = (
+  t: tf.Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): tf.Tensor4D => {
+  let u = t;
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    u = tf.pad(u, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [
+      Math.max(left, 0),
+      Math.max(right, 0),
+    ], [0, 0]]);
+  }
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const [b, h, w, c] = u.shape;
+    const t0 = Math.max(-top, 0);
+    const l0 = Math.max(-left, 0);
+    u = tf.slice(u, [0, t0, l0, 0], [
+      b,
+      h - t0 - Math.max(-bottom, 0),
+      w - l0 - Math.max(-right, 0),
+      c,
+    ]);
+  }
+  return u;
+};
+
+/**
+ * Inserts `s - 1` zeros between neighbouring pixels (the adjoint of a stride-`s` subsampling),
+ * with rank-4 pads and reshapes only (WebGPU's pad is wrong from rank 5).
+ */
+const dilate = (t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D => {
+  if (sh === 1 && sw === 1) return t;
+  const [b, h, w, c] = t.shape;
+  let u: Tensor = t;
+  if (sh > 1) {
+    u = tf.reshape(tf.pad(tf.reshape(u, [b, h, 1, w * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [
+      b,
+      h * sh,
+      w,
+      c,
+    ]);
+  }
+  if (sw > 1) {
+    u = tf.reshape(
+      tf.pad(tf.reshape(u, [b * h * sh, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]),
+      [b, h * sh, w * sw, c],
+    );
+  }
+  return tf.slice(u, [0, 0, 0, 0], [b, (h - 1) * sh + 1, (w - 1) * sw + 1, c]) as tf.Tensor4D;
+};
+
+const convInfo = (
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: number | readonly number[],
+  pad: Pad,
+  dimRoundingMode: Rounding,
+) =>
+  tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    pair(strides),
+    1,
+    pad as "same",
+    dimRoundingMode,
+  );
+
 /**
  * The gradient of `sum(dy * conv2d(x, W))` with respect to the filter `W` (NHWC, no dilation),
- * built from differentiable ops only: `KH*KW` (strided) slices of the zero-padded input are
- * concatenated along channels (im2col) and contracted with `dy` in one matMul. Agrees with
- * `tf.conv2dBackpropFilter`-style gradients, works on every backend, and is differentiable to
- * any order with respect to both `x` and `dy`.
+ * built from FORWARD convolutions only: with the batch as channels, it is one stride-1 "valid"
+ * convolution of the padded input by `dy` (zero-dilated for strides > 1). It works on every
+ * backend (wasm has no Conv2DBackpropFilter kernel; the cpu one takes ~54 s on a decoder-sized
+ * call and has no gradient), is ~10x faster than an im2col matMul on wasm, and is differentiable
+ * to any order with respect to both `x` and `dy`.
  *
  * @example
  * ```ts
@@ -73,66 +146,59 @@ export const conv2dFilterGradient = (
   dimRoundingMode?: Rounding,
 ): tf.Tensor4D =>
   tf.tidy(() => {
-    const [b, h, w, ci] = x.shape;
-    const [kh, kw, , co] = filterShape;
-    const info = tf.backend_util.computeConv2DInfo(
-      [b, h, w, ci],
-      [kh, kw, filterShape[2], co],
-      pair(strides as number | [number, number]),
-      1,
-      pad as "same",
-      dimRoundingMode,
-    );
+    const [, h, w] = x.shape;
+    const [kh, kw] = filterShape;
+    const info = convInfo(x.shape, filterShape, strides, pad, dimRoundingMode);
     const { top, left } = info.padInfo;
-    const [oh, ow, sh, sw] = [info.outHeight, info.outWidth, info.strideHeight, info.strideWidth];
-    const needH = kh - 1 + sh * oh;
-    const needW = kw - 1 + sw * ow;
-    const bottom = Math.max(0, needH - top - h);
-    const right = Math.max(0, needW - left - w);
-    const xp = top || bottom || left || right
-      ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]])
-      : x;
-    const cols: Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        let s: Tensor = tf.slice(xp, [0, i, j, 0], [b, sh * oh, sw * ow, ci]);
-        if (sh > 1 || sw > 1) {
-          s = tf.reshape(
-            tf.slice(tf.reshape(s, [b, oh, sh, ow, sw, ci]), [0, 0, 0, 0, 0, 0], [
-              b,
-              oh,
-              1,
-              ow,
-              1,
-              ci,
-            ]),
-            [b, oh, ow, ci],
-          );
-        }
-        cols.push(s);
-      }
-    }
-    const n = b * oh * ow;
-    const patches = tf.reshape(cols.length === 1 ? cols[0] : tf.concat(cols, 3), [n, kh * kw * ci]);
-    const g = tf.matMul(patches, tf.reshape(dy, [n, co]), true, false);
-    return tf.reshape(g, [kh, kw, filterShape[2], co]);
+    const dyd = dilate(dy, info.strideHeight, info.strideWidth);
+    const [, lh, lw] = dyd.shape;
+    // rows top-padded so that window (i, j) of the output starts at row i
+    const xp = padOrCrop(x, top, lh + kh - 1 - top - h, left, lw + kw - 1 - left - w);
+    const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, B]
+    const ft = tf.transpose(dyd, [1, 2, 0, 3]) as tf.Tensor4D; // [lh, lw, B, co]
+    return tf.transpose(tf.conv2d(xt, ft, 1, "valid"), [1, 2, 0, 3]) as tf.Tensor4D;
   });
 
-const conv2dInputGradient = (
-  inputShape: readonly number[],
-  dy: Tensor,
-  filter: Tensor,
-  strides: unknown,
-  pad: unknown,
-  dimRoundingMode: unknown,
-): Tensor =>
-  tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
-    strides,
-    pad,
-    dataFormat: "NHWC",
-    dimRoundingMode,
-    inputShape,
-  } as unknown as tf.NamedAttrMap) as Tensor;
+/**
+ * The gradient of `sum(dy * conv2d(x, W))` with respect to the input `x` (NHWC, no dilation), as
+ * a FORWARD stride-1 convolution of the zero-dilated, padded `dy` by the flipped, transposed
+ * filter. Equals `tf.conv2dTranspose` (the Conv2DBackpropInput kernel) but is ~7x faster on wasm
+ * and differentiable to any order.
+ *
+ * @example
+ * ```ts
+ * import { conv2dInputGradient, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const x = tf.randomNormal([2, 5, 5, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const w = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 2) as tf.Tensor4D;
+ * const dy = tf.randomNormal([2, 3, 3, 4], 0, 1, "float32", 3) as tf.Tensor4D;
+ * const viaGrad = tf.grad((x) => tf.conv2d(x as tf.Tensor4D, w, 2, "same").mul(dy).sum())(x);
+ * const direct = conv2dInputGradient([2, 5, 5, 3], dy, w, 2, "same");
+ * ok(tf.max(tf.abs(viaGrad.sub(direct))).dataSync()[0] < 1e-4);
+ * ```
+ */
+export const conv2dInputGradient = (
+  inputShape: readonly [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number | readonly [number, number],
+  pad: Pad,
+  dimRoundingMode?: Rounding,
+): tf.Tensor4D =>
+  tf.tidy(() => {
+    const [, h, w] = inputShape;
+    const [kh, kw] = filter.shape;
+    const info = convInfo(inputShape, filter.shape, strides, pad, dimRoundingMode);
+    const { top, left } = info.padInfo;
+    const dyd = dilate(dy, info.strideHeight, info.strideWidth);
+    const [, lh, lw] = dyd.shape;
+    const ph = kh - 1 - top;
+    const pw = kw - 1 - left;
+    const padded = padOrCrop(dyd, ph, h + kh - 1 - ph - lh, pw, w + kw - 1 - pw - lw);
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.conv2d(padded, flipped, 1, "valid");
+  });
 
 const assertNhwc = (attrs: tf.NamedAttrMap, what: string): void => {
   const df = attrs.dataFormat as string | undefined;
@@ -291,7 +357,15 @@ export const higherOrderGradients: readonly tf.GradConfig[] = [
       const [x, filter] = saved as tf.Tensor4D[];
       const { strides, pad, dimRoundingMode } = attrs;
       return {
-        x: () => conv2dInputGradient(x.shape, dy, filter, strides, pad, dimRoundingMode),
+        x: () =>
+          conv2dInputGradient(
+            x.shape,
+            dy as tf.Tensor4D,
+            filter,
+            strides as number,
+            pad as Pad,
+            dimRoundingMode as Rounding,
+          ),
         filter: () =>
           conv2dFilterGradient(
             x,
@@ -344,7 +418,15 @@ export const higherOrderGradients: readonly tf.GradConfig[] = [
       const [x, dy] = saved as tf.Tensor4D[];
       const { strides, pad, dimRoundingMode } = attrs;
       return {
-        x: () => conv2dInputGradient(x.shape, dy, ddw, strides, pad, dimRoundingMode),
+        x: () =>
+          conv2dInputGradient(
+            x.shape,
+            dy,
+            ddw as tf.Tensor4D,
+            strides as number,
+            pad as Pad,
+            dimRoundingMode as Rounding,
+          ),
         dy: () =>
           tf.conv2d(
             x,

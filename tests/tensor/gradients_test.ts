@@ -295,6 +295,8 @@ const cases: Case[] = [
   convCase([2, 4, 4, 2], [3, 3, 2, 3], 1, "same"),
   convCase([2, 5, 5, 2], [3, 3, 2, 2], 2, "same"),
   convCase([1, 6, 5, 2], [2, 3, 2, 2], 2, "valid"),
+  convCase([2, 5, 6, 2], [3, 2, 2, 2], 1, "valid"),
+  convCase([1, 7, 7, 1], [3, 3, 1, 2], 3, "same"),
   (() => {
     const xs = [2, 5, 5, 2];
     const fs = [3, 3, 2, 2];
