@@ -108,36 +108,54 @@ export const renderFrame = (
   offset: number,
 ): void => {
   const { size, radius, sharpness, background } = config;
+  const bg0 = Math.round(255 * background[0]);
+  const bg1 = Math.round(255 * background[1]);
+  const bg2 = Math.round(255 * background[2]);
   const n = size * size;
-  const buf = new Float64Array(3 * n);
   for (let i = 0; i < n; i++) {
-    buf[3 * i] = background[0];
-    buf[3 * i + 1] = background[1];
-    buf[3 * i + 2] = background[2];
+    out[offset + 3 * i] = bg0;
+    out[offset + 3 * i + 1] = bg1;
+    out[offset + 3 * i + 2] = bg2;
   }
   const cut = radius + 10 / sharpness;
   const bodies = positions.length / 2;
+  const cx = new Float64Array(bodies);
+  const cy = new Float64Array(bodies);
   for (let b = 0; b < bodies; b++) {
-    const cx = 0.5 + positions[2 * b] / (2 * extent);
-    const cy = 0.5 - positions[2 * b + 1] / (2 * extent);
-    const [r, g, bl] = colours[b % colours.length];
-    const c0 = Math.max(0, Math.floor((cx - cut) * size));
-    const c1 = Math.min(size - 1, Math.ceil((cx + cut) * size));
-    const r0 = Math.max(0, Math.floor((cy - cut) * size));
-    const r1 = Math.min(size - 1, Math.ceil((cy + cut) * size));
+    cx[b] = 0.5 + positions[2 * b] / (2 * extent);
+    cy[b] = 0.5 - positions[2 * b + 1] / (2 * extent);
+  }
+  // Only pixels near a body differ from the background; each is composited from scratch over
+  // every body in order, so overlapping boxes give the same bytes as a full-canvas pass.
+  for (let b = 0; b < bodies; b++) {
+    const c0 = Math.max(0, Math.floor((cx[b] - cut) * size));
+    const c1 = Math.min(size - 1, Math.ceil((cx[b] + cut) * size));
+    const r0 = Math.max(0, Math.floor((cy[b] - cut) * size));
+    const r1 = Math.min(size - 1, Math.ceil((cy[b] + cut) * size));
     for (let row = r0; row <= r1; row++) {
-      const v = (row + 0.5) / size - cy;
       for (let col = c0; col <= c1; col++) {
-        const u = (col + 0.5) / size - cx;
-        const d = Math.sqrt(u * u + v * v);
-        if (d > cut) continue;
-        const m = 1 / (1 + Math.exp(sharpness * (d - radius)));
-        const k = 3 * (row * size + col);
-        buf[k] += m * (r - buf[k]);
-        buf[k + 1] += m * (g - buf[k + 1]);
-        buf[k + 2] += m * (bl - buf[k + 2]);
+        let r = background[0];
+        let g = background[1];
+        let bl = background[2];
+        let touched = false;
+        for (let k = 0; k < bodies; k++) {
+          const u = (col + 0.5) / size - cx[k];
+          const v = (row + 0.5) / size - cy[k];
+          const d = Math.sqrt(u * u + v * v);
+          if (d > cut) continue;
+          const m = 1 / (1 + Math.exp(sharpness * (d - radius)));
+          const [cr, cg, cb] = colours[k % colours.length];
+          r += m * (cr - r);
+          g += m * (cg - g);
+          bl += m * (cb - bl);
+          touched = true;
+        }
+        if (!touched) continue;
+        const at = offset + 3 * (row * size + col);
+        out[at] = Math.round(255 * r);
+        out[at + 1] = Math.round(255 * g);
+        out[at + 2] = Math.round(255 * bl);
       }
     }
   }
-  for (let i = 0; i < 3 * n; i++) out[offset + i] = Math.round(255 * buf[i]);
 };

@@ -109,6 +109,51 @@ Deno.test("render: the generator draws the observed states of single-body system
   }
 });
 
+/** The plain full-canvas renderer the fast one must match byte for byte. */
+const reference = (
+  positions: Float64Array,
+  extent: number,
+  colours: readonly (readonly [number, number, number])[],
+  size: number,
+): Uint8Array => {
+  const { radius, sharpness, background } = RENDER_DEFAULTS;
+  const cut = radius + 10 / sharpness;
+  const out = new Uint8Array(size * size * 3);
+  for (let row = 0; row < size; row++) {
+    for (let col = 0; col < size; col++) {
+      const c = [...background];
+      for (let b = 0; b < positions.length / 2; b++) {
+        const u = (col + 0.5) / size - (0.5 + positions[2 * b] / (2 * extent));
+        const v = (row + 0.5) / size - (0.5 - positions[2 * b + 1] / (2 * extent));
+        const d = Math.sqrt(u * u + v * v);
+        if (d > cut) continue;
+        const m = 1 / (1 + Math.exp(sharpness * (d - radius)));
+        for (let ch = 0; ch < 3; ch++) c[ch] += m * (colours[b][ch] - c[ch]);
+      }
+      for (let ch = 0; ch < 3; ch++) out[3 * (row * size + col) + ch] = Math.round(255 * c[ch]);
+    }
+  }
+  return out;
+};
+
+Deno.test("render: the windowed renderer equals a full-canvas pass, overlapping discs included", () => {
+  const rng = random(8);
+  for (let trial = 0; trial < 100; trial++) {
+    const size = trial % 2 ? 32 : 64;
+    const bodies = 1 + (trial % 3);
+    // every other trial squeezes the bodies together so their discs overlap
+    const spread = trial % 4 < 2 ? 0.15 : 1.2;
+    const pos = Float64Array.from({ length: 2 * bodies }, () => rng.uniform(-spread, spread));
+    const img = new Uint8Array(size * size * 3 + 5);
+    renderFrame(pos, 1.3, bodyColours(bodies), { ...RENDER_DEFAULTS, size }, img, 5);
+    deepStrictEqual(
+      img.subarray(5),
+      reference(pos, 1.3, bodyColours(bodies), size),
+      `trial ${trial}`,
+    );
+  }
+});
+
 Deno.test("render: the same state gives the same bytes", () => {
   const a = new Uint8Array(32 * 32 * 3);
   const b = new Uint8Array(32 * 32 * 3);
