@@ -16,3 +16,4 @@ export * from "./ground_truth.ts";
 export * from "./render.ts";
 export * from "./dataset.ts";
 export * from "./format.ts";
+export * from "./order.ts";

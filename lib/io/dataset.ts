@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { deriveSeed, random } from "../core/random.ts";
+import { type Batch, epochPlan, type OrderOptions } from "../data/order.ts";
 import {
   type DatasetConfig,
   type DatasetSpec,
@@ -323,45 +323,18 @@ export const readShard = async (
   });
 };
 
-/** Settings of {@link batches}. */
-export interface LoaderOptions {
-  /** examples per batch */
-  readonly batchSize: number;
-  /** shuffle seed (default the dataset's seed) */
-  readonly seed?: number;
-  /** epoch number: each epoch has its own order (default 0) */
-  readonly epoch?: number;
-  /** shuffle (default true); false reads examples in index order */
-  readonly shuffle?: boolean;
-  /** drop a last batch smaller than `batchSize` (default false) */
-  readonly dropLast?: boolean;
+/** Settings of {@link batches}: the epoch order (see `epochPlan`) and checksum checking. */
+export interface LoaderOptions extends OrderOptions {
   /** check each shard's SHA-256 when read (default true) */
   readonly verify?: boolean;
-  /** shards held in memory and shuffled together (default 2) */
-  readonly bufferShards?: number;
-}
-
-/** A batch of examples, arrays stacked along a leading batch axis. */
-export interface Batch {
-  /** examples in this batch */
-  readonly size: number;
-  /** example indices within the split */
-  readonly indices: Uint32Array;
-  /** `size x frames x S x S x 3` RGB bytes */
-  readonly pixels: Uint8Array;
-  /** `size x frames x 2 dim` exact states */
-  readonly states: Float64Array;
-  /** `size x frames x 2 dim` rendered (noisy) states */
-  readonly observed: Float64Array;
-  /** `size x frames` energies of the exact states */
-  readonly energies: Float64Array;
 }
 
 /**
- * Streams a split as batches. With `shuffle` (default) the order is a seeded function of
- * `(seed, epoch)`: shards in a random order, `bufferShards` at a time, examples shuffled within
- * that window (leftovers carried forward), so memory stays at a few shards. Every example of the
- * split appears exactly once per epoch (the last batch may be smaller unless `dropLast`).
+ * Streams a split as batches in the order of `epochPlan` (a seeded function of `(seed, epoch)`
+ * with `shuffle`, the default: shards in a random order, `bufferShards` at a time, examples
+ * shuffled within that window), holding only the shards the plan has live. Every example
+ * appears exactly once per epoch (the last batch may be smaller unless `dropLast`). The batches
+ * equal `generatedBatches` of `@hamiltonian/hgn/data` for the same spec, sizes and options.
  *
  * @example
  * ```ts
@@ -381,60 +354,45 @@ export async function* batches(
   split: Split,
   options: LoaderOptions,
 ): AsyncGenerator<Batch> {
-  const { batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
-  }
   const spec = ds.manifest.spec;
-  const shuffle = options.shuffle ?? true;
-  const window = Math.max(1, options.bufferShards ?? 2);
-  const rng = random(
-    deriveSeed(options.seed ?? spec.seed, options.epoch ?? 0, split === "train" ? 0 : 1),
-  );
-  const permute = <T>(xs: T[]) => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-  };
-  const order = ds.manifest.splits[split].shards.map((_, k) => k);
-  if (shuffle) permute(order);
+  const entries = ds.manifest.splits[split].shards;
+  const plan = epochPlan(entries.map((e) => e.count), split, spec.seed, options);
   const stateLen = spec.frames * 2 * spec.dim;
   const pixLen = spec.frames * spec.render.size ** 2 * 3;
-  const batchOf = (refs: [Shard, number][]): Batch => {
-    const n = refs.length;
-    const b = {
-      size: n,
-      indices: new Uint32Array(n),
-      pixels: new Uint8Array(n * pixLen),
-      states: new Float64Array(n * stateLen),
-      observed: new Float64Array(n * stateLen),
-      energies: new Float64Array(n * spec.frames),
-    };
-    refs.forEach(([sh, j], k) => {
-      b.indices[k] = sh.first + j;
-      b.pixels.set(sh.pixels.subarray(j * pixLen, (j + 1) * pixLen), k * pixLen);
-      b.states.set(sh.states.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
-      b.observed.set(sh.observed.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
-      b.energies.set(sh.energies.subarray(j * spec.frames, (j + 1) * spec.frames), k * spec.frames);
-    });
-    return b;
+  const live = new Map<number, Shard>();
+  const shardOf = (index: number): Shard => {
+    for (const sh of live.values()) {
+      if (index >= sh.first && index < sh.first + sh.count) return sh;
+    }
+    throw new Error(`loader: example ${index} is not in a loaded shard (a bug)`);
   };
-  let pool: [Shard, number][] = [];
-  for (let w = 0; w < order.length; w += window) {
-    for (const k of order.slice(w, w + window)) {
-      const sh = await readShard(ds, split, k, options.verify ?? true);
-      for (let j = 0; j < sh.count; j++) pool.push([sh, j]);
+  for (const step of plan) {
+    for (const k of step.load) live.set(k, await readShard(ds, split, k, options.verify ?? true));
+    for (const batch of step.batches) {
+      const n = batch.length;
+      const b = {
+        size: n,
+        indices: Uint32Array.from(batch),
+        pixels: new Uint8Array(n * pixLen),
+        states: new Float64Array(n * stateLen),
+        observed: new Float64Array(n * stateLen),
+        energies: new Float64Array(n * spec.frames),
+      };
+      batch.forEach((index, k) => {
+        const sh = shardOf(index);
+        const j = index - sh.first;
+        b.pixels.set(sh.pixels.subarray(j * pixLen, (j + 1) * pixLen), k * pixLen);
+        b.states.set(sh.states.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
+        b.observed.set(sh.observed.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
+        b.energies.set(
+          sh.energies.subarray(j * spec.frames, (j + 1) * spec.frames),
+          k * spec.frames,
+        );
+      });
+      yield b;
     }
-    if (shuffle) permute(pool);
-    let at = 0;
-    for (; at + batchSize <= pool.length; at += batchSize) {
-      yield batchOf(pool.slice(at, at + batchSize));
-    }
-    pool = pool.slice(at);
+    for (const k of step.done) live.delete(k);
   }
-  if (pool.length > 0 && !options.dropLast) yield batchOf(pool);
 }
 
 /**

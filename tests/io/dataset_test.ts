@@ -1,7 +1,13 @@
 // Dataset directories: write -> read round trip, determinism, corrupt files, the loader.
 import { deepStrictEqual, notDeepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { DatasetError, datasetSpec, encodeShard, generator } from "@hamiltonian/hgn/data";
+import {
+  DatasetError,
+  datasetSpec,
+  encodeShard,
+  generatedBatches,
+  generator,
+} from "@hamiltonian/hgn/data";
 import { batches, openDataset, readShard, sha256, writeDataset } from "@hamiltonian/hgn/io";
 
 const spec = datasetSpec({ system: "pendulum", steps: 4, size: 8, seed: 21 });
@@ -216,4 +222,17 @@ Deno.test("io: the loader shuffles by (seed, epoch), covers every example once, 
     await rejects(async () => {
       for await (const _ of batches(ds, "train", { batchSize: 0 }));
     }, /batch size must be a positive integer/);
+  }));
+
+Deno.test("io: the file loader and on-the-fly generation give the same batches", () =>
+  withDir(async (dir) => {
+    await writeDataset({ out: dir, spec, train: 13, test: 0, shardSize: 3 });
+    const ds = await openDataset(dir);
+    for (
+      const options of [{ batchSize: 4, seed: 7, epoch: 2 }, { batchSize: 5, bufferShards: 3 }]
+    ) {
+      const fromFiles = [];
+      for await (const b of batches(ds, "train", options)) fromFiles.push(b);
+      deepStrictEqual(fromFiles, [...generatedBatches(generator(spec), "train", 13, 3, options)]);
+    }
   }));
