@@ -20,7 +20,23 @@ export interface SeparableKernel {
   readonly dK: (p: Float64Array, out: Float64Array) => void;
   /** writes `dV/dq` at `q` into `out` */
   readonly dV: (q: Float64Array, out: Float64Array) => void;
+  /**
+   * optional specialised {@link yoshida6Steps} for this kernel (same contract, same arithmetic
+   * in the same order, hence the same results; one-dimensional systems use it to keep the state
+   * in registers)
+   */
+  readonly steps?: (
+    q: Float64Array,
+    p: Float64Array,
+    force: Float64Array,
+    h: number,
+    n: number,
+  ) => void;
 }
+
+const W0 = 0.784513610477560;
+const W1 = 0.235573213359357;
+const W2 = -1.17767998417887;
 
 /**
  * Yoshida (1990) solution A: the fractions `w3 w2 w1 w0 w1 w2 w3` of the seven-stage
@@ -34,13 +50,47 @@ export interface SeparableKernel {
  * ```
  */
 export const YOSHIDA6_WEIGHTS: readonly number[] = (() => {
-  const [w3, w2, w1] = [0.784513610477560, 0.235573213359357, -1.17767998417887];
+  const [w3, w2, w1] = [W0, W1, W2];
   const w0 = 1 - 2 * (w1 + w2 + w3);
   return [w3, w2, w1, w0, w1, w2, w3];
 })();
 
+/**
+ * {@link yoshida6Steps} for a one-dimensional kernel given as scalar `dK(p) = p / kDiv` and
+ * `dV(q) = vMul * v(q)`, with `q`, `p` and the force held in locals.
+ */
+const scalarSteps = (kDiv: number, vMul: number, v: (q: number) => number) =>
+(
+  qa: Float64Array,
+  pa: Float64Array,
+  fa: Float64Array,
+  h: number,
+  n: number,
+): void => {
+  const W = YOSHIDA6_WEIGHTS;
+  let q = qa[0];
+  let p = pa[0];
+  let f = fa[0];
+  for (let step = 0; step < n; step++) {
+    for (let s = 0; s < 7; s++) {
+      const dt = W[s] * h;
+      const half = -dt / 2;
+      p = half * f + p;
+      q = dt * (p / kDiv) + q;
+      f = vMul * v(q);
+      p = half * f + p;
+    }
+  }
+  qa[0] = q;
+  pa[0] = p;
+  fa[0] = f;
+};
+
+const identity = (q: number) => q;
+
 const massSpringKernel = (k: number, m: number): SeparableKernel => ({
   dim: 1,
+  steps: scalarSteps(m, k, identity),
   dK: (p, out) => {
     out[0] = p[0] / m;
   },
@@ -51,6 +101,8 @@ const massSpringKernel = (k: number, m: number): SeparableKernel => ({
 
 const pendulumKernel = (m: number, g: number, l: number): SeparableKernel => ({
   dim: 1,
+  // m * l * l and m * g * l associate left to right, as in the system's own gradients
+  steps: scalarSteps(m * l * l, m * g * l, Math.sin),
   dK: (p, out) => {
     out[0] = p[0] / (m * l * l);
   },
@@ -174,6 +226,7 @@ export const yoshida6Steps = (
   h: number,
   n: number,
 ): void => {
+  if (kernel.steps) return kernel.steps(q, p, force, h, n);
   const d = kernel.dim;
   const W = YOSHIDA6_WEIGHTS;
   for (let step = 0; step < n; step++) {
