@@ -6,12 +6,9 @@
  * @module
  */
 import { join } from "node:path";
-import { useBackend } from "../lib/tensor/backend.ts";
-import { loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
 import { disposeTrainState } from "../lib/train/hgn.ts";
-import { evalTable, evaluateRun, readSettings } from "./hgn_run.ts";
-import { intFlag, parseFlags, UsageError } from "./usage.ts";
-import { type BackendRequest, backendRequests } from "../lib/tensor/backend.ts";
+import { evalTable, evaluateRun, openRun } from "./hgn_run.ts";
+import { intFlag, parseFlags } from "./usage.ts";
 
 /** One line for the command list. */
 export const summary = "the paper's metrics of a trained run (Table 1, Table 2, figure 6)";
@@ -32,36 +29,27 @@ Evaluates the newest checkpoint of DIR on N train and N test sequences (default:
 export const run = async (argv: string[]): Promise<void> => {
   const flags = parseFlags(argv, options);
   if (flags.help) return void console.log(HELP);
-  if (!flags.run) {
-    throw new UsageError("--run DIR is required (a directory written by 'cli.ts train')");
-  }
-  const saved = await readSettings(flags.run);
-  const backend = (flags.backend ?? saved.run.backend) as BackendRequest;
-  if (!backendRequests.includes(backend)) {
-    throw new UsageError(
-      `--backend must be one of ${backendRequests.join(", ")}, got '${backend}'`,
-    );
-  }
+  const opened = await openRun("eval", flags.run, flags.backend);
+  const dir = flags.run as string;
+  const { state } = opened;
   const settings = {
-    ...saved,
+    ...opened.settings,
     run: {
-      ...saved.run,
-      testSize: intFlag("sequences", flags.sequences, saved.run.testSize),
-      evalSteps: intFlag("steps", flags.steps, saved.run.evalSteps),
+      ...opened.settings.run,
+      testSize: intFlag("sequences", flags.sequences, opened.settings.run.testSize),
+      evalSteps: intFlag("steps", flags.steps, opened.settings.run.evalSteps),
     },
   };
-  console.log(`eval: ${(await useBackend(backend)).report}`);
-  const state = await loadLatestCheckpoint(join(flags.run, "checkpoints"));
   console.log(
-    `eval: ${flags.run} at step ${state.step}, ${settings.run.testSize} sequences per split, ${settings.run.evalSteps}-step unroll`,
+    `eval: ${dir} at step ${state.step}, ${settings.run.testSize} sequences per split, ${settings.run.evalSteps}-step unroll`,
   );
-  const report = await evaluateRun(settings, flags.run, settings.train.model, state.params);
+  const report = await evaluateRun(settings, dir, settings.train.model, state.params);
   console.log(evalTable(report));
   console.log(
     `eval: per-step test MSE x1e4: ${
       report.test.perStepMse.map((x) => (x * 1e4).toFixed(1)).join(" ")
     }`,
   );
-  console.log(`eval: wrote ${join(flags.run, "eval.json")}`);
+  console.log(`eval: wrote ${join(dir, "eval.json")}`);
   disposeTrainState(state);
 };

@@ -21,6 +21,8 @@ import type { HgnConfig } from "../lib/models/hgn/config.ts";
 import type { HgnParams } from "../lib/models/hgn/model.ts";
 import { type RunSettings, validateSettings } from "./hgn_settings.ts";
 import { UsageError } from "./usage.ts";
+import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
+import { loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
 
 /** Reads and validates `DIR/config.json`. */
 export const readSettings = async (dir: string): Promise<RunSettings> => {
@@ -229,4 +231,25 @@ export const finishRun = async (
   console.log(
     `outputs: ${dir} (config.json, metrics.jsonl, checkpoints/, rollouts/, eval.json, ${report})`,
   );
+};
+
+/**
+ * Opens a trained run for `eval` and `rollout`: its settings, the backend (the run's unless
+ * `backend` overrides it; its report line printed with `label`), and its newest checkpoint.
+ */
+export const openRun = async (
+  label: string,
+  dir: string | undefined,
+  backend: string | undefined,
+): Promise<{ settings: RunSettings; state: HgnTrainState }> => {
+  if (!dir) throw new UsageError("--run DIR is required (a directory written by 'cli.ts train')");
+  const settings = await readSettings(dir);
+  const request = (backend ?? settings.run.backend) as BackendRequest;
+  if (!backendRequests.includes(request)) {
+    throw new UsageError(
+      `--backend must be one of ${backendRequests.join(", ")}, got '${request}'`,
+    );
+  }
+  console.log(`${label}: ${(await useBackend(request)).report}`);
+  return { settings, state: await loadLatestCheckpoint(join(dir, "checkpoints")) };
 };

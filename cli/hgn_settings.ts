@@ -70,6 +70,7 @@ export const trainOptions = {
   "hamiltonian-layers": { type: "string" },
   "decoder-width": { type: "string" },
   "geco-tolerance": { type: "string" },
+  "frames-per-update": { type: "string" },
   "geco-init": { type: "string" },
   "geco-lr": { type: "string" },
   seed: { type: "string" },
@@ -102,6 +103,7 @@ const PRESETS = {
     lr: 1e-3,
     gecoLr: 1e-2,
     testSize: 64,
+    framesPerUpdate: 6,
   },
   paper: {
     model: PAPER_HGN,
@@ -110,6 +112,7 @@ const PRESETS = {
     lr: 1.5e-4,
     gecoLr: 1.5e-4,
     testSize: 10000,
+    framesPerUpdate: 0,
   },
 } as const;
 
@@ -153,7 +156,10 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     preset: presetName,
     train: {
       model,
-      objective: { tolerance: num("geco-tolerance", 1e-3) },
+      objective: {
+        tolerance: num("geco-tolerance", 1e-3),
+        framesPerUpdate: int("frames-per-update", preset.framesPerUpdate, 0),
+      },
       batchSize: int("batch-size", 16),
       learningRate: num("lr", preset.lr),
       multiplierInit: num("geco-init", 1),

@@ -6,12 +6,9 @@
  * @module
  */
 import { join } from "node:path";
-import { useBackend } from "../lib/tensor/backend.ts";
-import { loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
 import { disposeTrainState } from "../lib/train/hgn.ts";
-import { readSettings, writeRollouts } from "./hgn_run.ts";
-import { intFlag, parseFlags, UsageError } from "./usage.ts";
-import { type BackendRequest, backendRequests } from "../lib/tensor/backend.ts";
+import { openRun, writeRollouts } from "./hgn_run.ts";
+import { intFlag, parseFlags } from "./usage.ts";
 
 /** One line for the command list. */
 export const summary =
@@ -33,25 +30,14 @@ sequence N (default 0), unrolled --steps steps (default: the run's --eval-steps)
 export const run = async (argv: string[]): Promise<void> => {
   const flags = parseFlags(argv, options);
   if (flags.help) return void console.log(HELP);
-  if (!flags.run) {
-    throw new UsageError("--run DIR is required (a directory written by 'cli.ts train')");
-  }
-  const saved = await readSettings(flags.run);
-  const backend = (flags.backend ?? saved.run.backend) as BackendRequest;
-  if (!backendRequests.includes(backend)) {
-    throw new UsageError(
-      `--backend must be one of ${backendRequests.join(", ")}, got '${backend}'`,
-    );
-  }
-  const settings = {
-    ...saved,
-    run: { ...saved.run, evalSteps: intFlag("steps", flags.steps, saved.run.evalSteps) },
-  };
-  console.log(`rollout: ${(await useBackend(backend)).report}`);
-  const state = await loadLatestCheckpoint(join(flags.run, "checkpoints"));
+  const opened = await openRun("rollout", flags.run, flags.backend);
+  const dir = flags.run as string;
+  const { state } = opened;
+  const steps = intFlag("steps", flags.steps, opened.settings.run.evalSteps);
+  const settings = { ...opened.settings, run: { ...opened.settings.run, evalSteps: steps } };
   const { images, retraceError } = await writeRollouts(
     settings,
-    flags.run,
+    dir,
     settings.train.model,
     state.params,
     intFlag("index", flags.index, 0, 0),
@@ -61,6 +47,6 @@ export const run = async (argv: string[]): Promise<void> => {
       retraceError.toExponential(2)
     } (max |state difference|)`,
   );
-  for (const [file, caption] of images) console.log(`  ${join(flags.run, file)}  ${caption}`);
+  for (const [file, caption] of images) console.log(`  ${join(dir, file)}  ${caption}`);
   disposeTrainState(state);
 };

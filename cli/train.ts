@@ -49,6 +49,7 @@ after --minutes 12), mass-spring, 32 px, data generated from --data-seed.
   --state-channels N --encoder-width N --encoder-layers N --fpsi-width N --fpsi-layers N
   --hamiltonian-width N --hamiltonian-layers N --decoder-width N
   --geco-tolerance X --geco-init X --geco-lr X
+  --frames-per-update N  score N random predicted frames per update (0: all; small preset 6)
   --noise-mode observation|initial|none  --noise-std X
   --test-size N --eval-steps N --log-every N --checkpoint-every N --keep N
   --backend auto|webgpu|wasm|cpu

@@ -92,21 +92,12 @@ const toBytes = async (frames: tf.Tensor4D): Promise<Uint8Array[]> => {
   });
 };
 
-/** The initial state the model infers for one sequence (posterior mean). */
+/** The initial state the model infers for sequences (the posterior mean). */
 const inferState = (
   config: HgnConfig,
   params: HgnParams,
   frames: tf.Tensor5D,
-): Phase<tf.Tensor4D> => {
-  const input = tf.slice(frames, [0, 0, 0, 0, 0], [
-    -1,
-    config.inputFrames,
-    -1,
-    -1,
-    -1,
-  ]) as tf.Tensor5D;
-  return initialState(config, params, encode(config, params, input).mean);
-};
+): Phase<tf.Tensor4D> => initialState(config, params, encode(config, params, frames).mean);
 
 /** Rollouts of one sequence, as byte frames, for GIFs and strips. */
 export interface Rollouts {

@@ -8,6 +8,7 @@
  * @module
  */
 import { tf } from "../../deps/tf.ts";
+import { deriveSeed, random } from "../../core/random.ts";
 import type { HgnConfig } from "./config.ts";
 import { applyHgn, type ApplyOptions, type HgnOutput, type HgnParams } from "./model.ts";
 
@@ -15,7 +16,36 @@ import { applyHgn, type ApplyOptions, type HgnOutput, type HgnParams } from "./m
 export interface ObjectiveConfig {
   /** GECO tolerance on the mean squared pixel error (reference: 1e-3) */
   readonly tolerance: number;
+  /**
+   * decode and score only this many of the `T + 1` predicted frames per update, drawn at random
+   * (seeded) without replacement: an unbiased estimate of the all-frame MSE that makes long
+   * rollouts affordable on a CPU (the rollout itself is cheap; decoding is not). 0: every frame.
+   */
+  readonly framesPerUpdate?: number;
 }
+
+/**
+ * The time indices an update scores: all `T + 1`, or `k` of them drawn without replacement from
+ * `seed`, in increasing order.
+ *
+ * @example
+ * ```ts
+ * import { scoredFrames } from "@hamiltonian/hgn/models/hgn";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ * deepStrictEqual(scoredFrames(3, 0, 1), [0, 1, 2, 3]);
+ * strictEqual(scoredFrames(30, 5, 1).length, 5);
+ * ```
+ */
+export const scoredFrames = (steps: number, k: number, seed: number): number[] => {
+  const all = Array.from({ length: steps + 1 }, (_, t) => t);
+  if (!k || k >= all.length) return all;
+  const rng = random(seed);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.slice(0, k).sort((a, b) => a - b);
+};
 
 /** The scalar terms of one evaluation of the objective. */
 export interface LossTerms {
@@ -61,9 +91,14 @@ export const hgnLoss = (
   frames: tf.Tensor5D,
   options: ApplyOptions,
 ): LossTerms & { readonly output: HgnOutput } => {
-  const output = applyHgn(config, params, frames, options);
-  const T = output.frames.shape[1];
-  const target = tf.slice(frames, [0, 0, 0, 0, 0], [-1, T, -1, -1, -1]);
+  const steps = options.steps ?? config.rolloutSteps;
+  const decodeAt = scoredFrames(
+    steps,
+    objective.framesPerUpdate ?? 0,
+    deriveSeed(options.seed, 0xf4),
+  );
+  const output = applyHgn(config, params, frames, { ...options, decodeAt });
+  const target = tf.gather(frames, decodeAt, 1);
   const mse = tf.mean(tf.squaredDifference(output.frames, target)) as tf.Scalar;
   const lambda = tf.softplus(multiplier) as tf.Scalar;
   if (config.deterministic) {

@@ -16,6 +16,7 @@ import type { Hamiltonian } from "../../core/hamiltonian.ts";
 import type { Phase } from "../../core/phase.ts";
 import { tensorSpace } from "../../tensor/space.ts";
 import { networkHamiltonian, separableNetworkHamiltonian } from "../../tensor/hamiltonian.ts";
+import { upsampleNearest2x } from "../../tensor/nn.ts";
 import type { HgnConfig } from "./config.ts";
 import { type Activation, applyStack, type ConvStack, initStack } from "./networks.ts";
 
@@ -47,6 +48,9 @@ export interface HgnOutput {
 
 const downsamplings = (size: number) => Math.round(Math.log2(size / 4));
 
+/** The initial bias of the posterior's log standard deviation. */
+export const INITIAL_LOG_STD = -2;
+
 /**
  * Seeded initialisation of every weight of the model `config` describes.
  *
@@ -74,6 +78,10 @@ export const initHgn = (config: HgnConfig, seed: number): HgnParams => {
   }
   encoderLayers.push([4 * C, 1, "linear"]); // mean and log std of z, each 2C channels
   const encoder = initStack(rng, 3 * config.inputFrames, encoderLayers);
+  // Start the posterior narrow (std e^-2): with unit-variance samples at initialisation the
+  // decoder first sees pure noise, and nothing pushes the encoder to carry information.
+  const head = encoder[encoder.length - 1].params.b;
+  head.assign(tf.concat([tf.zeros([2 * C]), tf.fill([2 * C], INITIAL_LOG_STD)]));
   const T = config.transformerWidth;
   const transformer = config.fpsi
     ? initStack(rng, 2 * C, [
@@ -171,15 +179,17 @@ export const hgnHamiltonian = (
 };
 
 /**
- * Encodes stacked frames `[B, inputFrames, size, size, 3]` into the posterior over `z`.
+ * Encodes the first `inputFrames` frames of sequences `[B, >= inputFrames, size, size, 3]`,
+ * stacked on channels, into the posterior over `z`.
  */
 export const encode = (
   config: HgnConfig,
   params: HgnParams,
   frames: tf.Tensor5D,
 ): { mean: tf.Tensor4D; logStd: tf.Tensor4D } => {
-  const [B, F, S] = frames.shape;
-  const stacked = tf.reshape(tf.transpose(frames, [0, 2, 3, 1, 4]), [
+  const input = tf.slice(frames, [0, 0, 0, 0, 0], [-1, config.inputFrames, -1, -1, -1]);
+  const [B, F, S] = input.shape;
+  const stacked = tf.reshape(tf.transpose(input, [0, 2, 3, 1, 4]), [
     B,
     S,
     S,
@@ -200,9 +210,7 @@ export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf
   h = applyStack([first], h, config.leak);
   const last = rest[rest.length - 1];
   for (let i = 0; i + 1 < rest.length; i += 2) {
-    const [hh, ww] = [h.shape[1], h.shape[2]];
-    h = tf.image.resizeNearestNeighbor(h, [2 * hh, 2 * ww]);
-    h = applyStack(rest.slice(i, i + 2), h, config.leak);
+    h = applyStack(rest.slice(i, i + 2), upsampleNearest2x(h), config.leak);
   }
   return applyStack([last], h, config.leak);
 };
@@ -232,10 +240,13 @@ export interface ApplyOptions {
   readonly dt?: number;
   /** rollout steps override; default `config.rolloutSteps` */
   readonly steps?: number;
+  /** decode only these time indices (default: every state); `frames` then follows this order */
+  readonly decodeAt?: readonly number[];
 }
 
 /**
- * Rolls a state forward with the learned Hamiltonian and decodes every `q_t`.
+ * Rolls a state forward with the learned Hamiltonian and decodes every `q_t` (or those at
+ * `decodeAt`).
  */
 export const unroll = (
   config: HgnConfig,
@@ -243,16 +254,18 @@ export const unroll = (
   s0: Phase<tf.Tensor4D>,
   dt: number,
   steps: number,
+  decodeAt?: readonly number[],
 ): { states: Phase<tf.Tensor4D>[]; frames: tf.Tensor5D; energies: tf.Tensor2D } => {
   const h = hgnHamiltonian(config, params);
   const step = stepOf(integratorByName(config.integrator), tensorSpace, h, dt);
   const states = rollout(step, steps)(s0 as Phase<tf.Tensor>) as Phase<tf.Tensor4D>[];
   const B = s0.q.shape[0];
   const S = config.size;
-  // Decode all frames as one batch: [(T+1) B, 4, 4, C] -> [(T+1) B, S, S, 3].
-  const qs = tf.concat(states.map((s) => s.q), 0) as tf.Tensor4D;
+  const shown = decodeAt ?? states.map((_, t) => t);
+  // Decode the frames as one batch: [T' B, 4, 4, C] -> [T' B, S, S, 3].
+  const qs = tf.concat(shown.map((t) => states[t].q), 0) as tf.Tensor4D;
   const images = decode(config, params, qs);
-  const frames = tf.transpose(tf.reshape(images, [states.length, B, S, S, 3]), [
+  const frames = tf.transpose(tf.reshape(images, [shown.length, B, S, S, 3]), [
     1,
     0,
     2,
@@ -282,14 +295,7 @@ export const applyHgn = (
   frames: tf.Tensor5D,
   options: ApplyOptions,
 ): HgnOutput => {
-  const input = tf.slice(frames, [0, 0, 0, 0, 0], [
-    -1,
-    config.inputFrames,
-    -1,
-    -1,
-    -1,
-  ]) as tf.Tensor5D;
-  const { mean, logStd } = encode(config, params, input);
+  const { mean, logStd } = encode(config, params, frames);
   const z = config.deterministic || options.sample === false ? mean : tf.add(
     mean,
     tf.mul(tf.exp(logStd), tf.randomNormal(mean.shape, 0, 1, "float32", options.seed)),
@@ -300,6 +306,7 @@ export const applyHgn = (
     initialState(config, params, z),
     options.dt ?? config.dt,
     options.steps ?? config.rolloutSteps,
+    options.decodeAt,
   );
   return { mean, logStd, states, frames: predicted, energies };
 };

@@ -6,6 +6,7 @@
  */
 import { tf } from "../../deps/tf.ts";
 import { type Random } from "../../core/random.ts";
+import { applyConv2d } from "../../tensor/nn.ts";
 
 /** A 2-D convolution: `[kh, kw, cin, cout]` weights and `[cout]` biases. */
 export interface ConvParams {
@@ -50,7 +51,7 @@ export const initConv = (rng: Random, k: number, cin: number, cout: number): Con
  * ```
  */
 export const conv = (p: ConvParams, x: tf.Tensor4D, stride = 1): tf.Tensor4D =>
-  tf.add(tf.conv2d(x, p.w as tf.Tensor4D, stride, "same"), p.b);
+  applyConv2d({ w: p.w as tf.Tensor4D, b: p.b as tf.Tensor1D }, x, { stride });
 
 /** An activation between layers. */
 export type Activation = "leakyRelu" | "softplus" | "linear" | "sigmoid";
