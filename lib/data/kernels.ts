@@ -111,12 +111,8 @@ const pendulumKernel = (m: number, g: number, l: number): SeparableKernel => ({
   },
 });
 
-const nBodyKernel = (n: number, m: number, g: number): SeparableKernel => ({
-  dim: 2 * n,
-  dK: (p, out) => {
-    for (let i = 0; i < 2 * n; i++) out[i] = p[i] / m;
-  },
-  dV: (q, out) => {
+const nBodyKernel = (n: number, m: number, g: number): SeparableKernel => {
+  const dV = (q: Float64Array, out: Float64Array) => {
     out.fill(0);
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
@@ -130,8 +126,32 @@ const nBodyKernel = (n: number, m: number, g: number): SeparableKernel => ({
         out[2 * j + 1] -= c * dy;
       }
     }
-  },
-});
+  };
+  const d = 2 * n;
+  return {
+    dim: d,
+    dK: (p, out) => {
+      for (let i = 0; i < d; i++) out[i] = p[i] / m;
+    },
+    dV,
+    // the drift inlines dK: q += dt * (p / m), the same arithmetic as dK then the update
+    steps: (q, p, force, h, steps) => {
+      const W = YOSHIDA6_WEIGHTS;
+      for (let step = 0; step < steps; step++) {
+        for (let s = 0; s < 7; s++) {
+          const dt = W[s] * h;
+          const half = -dt / 2;
+          for (let i = 0; i < d; i++) {
+            p[i] = half * force[i] + p[i];
+            q[i] = dt * (p[i] / m) + q[i];
+          }
+          dV(q, force);
+          for (let i = 0; i < d; i++) p[i] = half * force[i] + p[i];
+        }
+      }
+    },
+  };
+};
 
 const henonHeilesKernel: SeparableKernel = {
   dim: 2,
