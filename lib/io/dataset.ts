@@ -98,10 +98,11 @@ const exists = async (path: string) => {
 
 /**
  * Generates and writes a dataset, shard by shard: only one shard is ever in memory, each shard
- * and then the manifest are written atomically, so an interrupted run leaves either no manifest
- * or the previous complete dataset's. An existing dataset is refused unless `overwrite`; shards
- * of a replaced dataset that the new one does not list are removed after the new manifest is
- * written. Resolves to the manifest.
+ * and then the manifest are written atomically, so a reader never sees a manifest whose shards
+ * are incomplete: an interrupted run leaves no manifest (or, without `overwrite`, the untouched
+ * previous dataset is refused up front). An existing dataset is refused unless `overwrite`,
+ * which removes the old manifest first; shards of a replaced dataset that the new one does not
+ * list are removed after the new manifest is written. Resolves to the manifest.
  *
  * @example
  * ```ts
@@ -130,6 +131,8 @@ export const writeDataset = async (options: WriteOptions): Promise<Manifest> => 
   if (!options.overwrite && await exists(manifestPath)) {
     throw new RangeError(`${manifestPath} exists; choose another directory or pass --overwrite`);
   }
+  // An interrupted overwrite must not leave the old manifest listing half-replaced shards.
+  if (options.overwrite) await Deno.remove(manifestPath).catch(() => {});
   const gen = generator(spec);
   const total = train + test;
   let done = 0;
