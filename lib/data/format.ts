@@ -16,7 +16,8 @@
  * | 28 | u32 | position coordinates `d` |
  * | 32 | u32 | image side `S` |
  * | 36 | u32 | channels (3) |
- * | 40 | 24 bytes | zero |
+ * | 40 | 2 x u32 | {@link specHash} of the dataset spec |
+ * | 48 | 16 bytes | zero |
  * | 64 | f64 `n x T x 2d` | exact states |
  * | | f64 `n x T x 2d` | observed (rendered) states |
  * | | f64 `n x T` | energies of the exact states |
@@ -52,6 +53,43 @@ export class DatasetError extends RangeError {
     this.file = file;
   }
 }
+
+/** JSON with object keys sorted, so equal values give equal text. */
+const canonical = (x: unknown): string =>
+  Array.isArray(x)
+    ? `[${x.map(canonical).join(",")}]`
+    : x !== null && typeof x === "object"
+    ? `{${
+      Object.keys(x).sort().map((k) =>
+        `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`
+      ).join(",")
+    }}`
+    : JSON.stringify(x);
+
+/**
+ * A 64-bit fingerprint of a dataset spec (two FNV-1a hashes of its canonical JSON), as two
+ * uint32s. Every shard carries it, so a shard and a manifest that disagree on any setting are
+ * caught. Not cryptographic.
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec, specHash } from "@hamiltonian/hgn/data";
+ * import { deepStrictEqual, notDeepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(specHash(datasetSpec({ system: "pendulum" })), specHash(datasetSpec({ system: "pendulum" })));
+ * notDeepStrictEqual(specHash(datasetSpec({ system: "pendulum" })), specHash(datasetSpec({ system: "pendulum", noiseStd: 0.3 })));
+ * ```
+ */
+export const specHash = (spec: DatasetSpec): [number, number] => {
+  const text = canonical(spec);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c ^ (i & 0xff), 0x01000193);
+  }
+  return [a >>> 0, b >>> 0];
+};
 
 /** The shape of one shard's contents. */
 export interface ShardShape {
@@ -138,6 +176,9 @@ export const encodeShard = (spec: DatasetSpec, examples: readonly Example[]): Ui
   for (let i = 0; i < MAGIC.length; i++) bytes[i] = MAGIC.charCodeAt(i);
   [FORMAT_VERSION, SPLIT_INDEX[split], first, shape.count, shape.frames, shape.dim, shape.size, 3]
     .forEach((v, k) => view.setUint32(8 + 4 * k, v, true));
+  const [h0, h1] = specHash(spec);
+  view.setUint32(40, h0, true);
+  view.setUint32(44, h1, true);
   const L = layout(shape);
   const per = spec.frames * 2 * spec.dim;
   const states = new Float64Array(bytes.buffer, L.states, L.stateLen);
@@ -220,6 +261,12 @@ export const decodeShard = (bytes: Uint8Array, file: string, expect: ShardExpect
     if (header[k] !== want[k]) {
       fail(`header says ${k} = ${header[k]}, the manifest says ${want[k]}`);
     }
+  }
+  const [h0, h1] = specHash(spec);
+  if (view.getUint32(40, true) !== h0 || view.getUint32(44, true) !== h1) {
+    fail(
+      "made with other settings than the manifest's spec (the manifest was edited, or the shard belongs to another dataset)",
+    );
   }
   const shape = { count: header.count, frames: header.frames, dim: header.dim, size: header.size };
   const expected = shardBytes(shape);

@@ -76,6 +76,11 @@ Deno.test("format: truncated, foreign, other-version and mismatched shards are r
       { ...expect, spec: datasetSpec({ system: "two-body", steps: 3, size: 16 }) },
       /header says size = 8, the manifest says 16/,
     ],
+    [
+      bytes,
+      { ...expect, spec: datasetSpec({ system: "two-body", steps: 3, size: 8, noiseStd: 0.3 }) },
+      /^s\.bin: made with other settings than the manifest's spec/,
+    ],
   ];
   for (const [b, e, pattern] of cases) {
     throws(

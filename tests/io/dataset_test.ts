@@ -148,6 +148,14 @@ Deno.test("io: corrupt, truncated, missing and mismatched files are errors namin
     );
     await edit(manifestText.replace('"g": 3', '"g": 9.81'));
     await expectError("edited spec", manifestPath, /spec does not match/, () => openDataset(dir));
+    await edit(manifestText.replace('"std": 0.1', '"std": 0.3'));
+    const edited = await openDataset(dir); // a valid spec on its own, but not the shards' one
+    await expectError(
+      "edited noise",
+      join(dir, "train/shard-00000.bin"),
+      /made with other settings than the manifest's spec/,
+      () => readShard(edited, "train", 0),
+    );
     await edit(manifestText);
     await expectError(
       "expectation",
