@@ -207,6 +207,33 @@ export const finishRun = async (
   );
   const evalReport = await evaluateRun(settings, dir, model, state.params);
   console.log(evalTable(evalReport));
+  if (model.rolloutSteps < settings.run.evalSteps) {
+    // Also on the horizon the model was trained on (the paper trains and scores 30 steps alike).
+    const gen = dataFor(settings);
+    const options = { steps: model.rolloutSteps, batchSize: 16 };
+    const count = settings.run.testSize;
+    const short = {
+      train: await evaluate(
+        model,
+        state.params,
+        (i) => gen.example("train", i).pixels,
+        count,
+        options,
+      ),
+      test: await evaluate(
+        model,
+        state.params,
+        (i) => gen.example("test", i).pixels,
+        count,
+        options,
+      ),
+    };
+    console.log(evalTable(short));
+    await writeTextAtomic(
+      join(dir, `eval-${model.rolloutSteps}.json`),
+      JSON.stringify(short, null, 2) + "\n",
+    );
+  }
   const { images, retraceError } = await writeRollouts(settings, dir, model, state.params);
   console.log(
     `backward rollout retraces the forward one within ${

@@ -60,6 +60,7 @@ export const trainOptions = {
   integrator: { type: "string" },
   hamiltonian: { type: "string" },
   deterministic: { type: "boolean" },
+  stochastic: { type: "boolean" },
   "no-fpsi": { type: "boolean" },
   "state-channels": { type: "string" },
   "encoder-width": { type: "string" },
@@ -99,20 +100,26 @@ const PRESETS = {
   small: {
     model: SMALL_HGN,
     steps: 100000,
-    minutes: 12,
-    lr: 1e-3,
-    gecoLr: 1e-2,
+    minutes: 13,
+    batchSize: 8,
+    lr: 2e-3,
+    gecoInit: 100,
+    gecoLr: 0.1,
     testSize: 64,
-    framesPerUpdate: 6,
+    framesPerUpdate: 0,
+    noiseMode: "initial",
   },
   paper: {
     model: PAPER_HGN,
     steps: 15000,
     minutes: 0,
+    batchSize: 16,
     lr: 1.5e-4,
+    gecoInit: 1,
     gecoLr: 1.5e-4,
     testSize: 10000,
     framesPerUpdate: 0,
+    noiseMode: "observation",
   },
 } as const;
 
@@ -138,7 +145,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     dt: num("dt", m.dt),
     integrator: flags.integrator ?? m.integrator,
     hamiltonian: (flags.hamiltonian ?? m.hamiltonian) as HgnConfig["hamiltonian"],
-    deterministic: flags.deterministic ?? m.deterministic,
+    deterministic: flags.stochastic ? false : flags.deterministic ?? m.deterministic,
     fpsi: !(flags["no-fpsi"] ?? !m.fpsi),
     stateChannels: int("state-channels", m.stateChannels),
     encoderWidth: int("encoder-width", m.encoderWidth),
@@ -150,7 +157,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     decoderWidth: int("decoder-width", m.decoderWidth),
   };
   const backend = flags.backend ?? "auto";
-  const noiseMode = flags["noise-mode"] ?? "observation";
+  const noiseMode = flags["noise-mode"] ?? preset.noiseMode;
   const settings: RunSettings = {
     version: 1,
     preset: presetName,
@@ -160,9 +167,9 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
         tolerance: num("geco-tolerance", 1e-3),
         framesPerUpdate: int("frames-per-update", preset.framesPerUpdate, 0),
       },
-      batchSize: int("batch-size", 16),
+      batchSize: int("batch-size", preset.batchSize),
       learningRate: num("lr", preset.lr),
-      multiplierInit: num("geco-init", 1),
+      multiplierInit: num("geco-init", preset.gecoInit),
       multiplierLearningRate: num("geco-lr", preset.gecoLr),
       seed: int("seed", 0, 0),
       trainSize: int("train-size", 50000),

@@ -36,8 +36,9 @@ import { E } from "../lib/deps/fp.ts";
 export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";
 
 const HELP = `usage: deno run -A cli.ts train [flags]
-Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized, stops
-after --minutes 12), mass-spring, 32 px, data generated from --data-seed.
+Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized: the
+deterministic variant, 10-step rollouts, batch 8, noise on the initial state only; stops after
+--minutes 13), mass-spring, 32 px, data generated from --data-seed.
   --preset small|paper   model and schedule (paper: the paper's configuration, for a GPU)
   --system NAME          mass-spring, pendulum, two-body, three-body, henon-heiles, non-separable
   --steps N              total updates (default small 100000, paper 15000)
@@ -45,7 +46,7 @@ after --minutes 12), mass-spring, 32 px, data generated from --data-seed.
   --batch-size N --lr X --seed N --train-size N --data-seed N
   --rollout-steps N --input-frames N --dt X --size 32|64
   --integrator NAME      leapfrog (default), euler, rk4, yoshida4, ... (core registry)
-  --hamiltonian separable|general   --deterministic   --no-fpsi
+  --hamiltonian separable|general   --deterministic | --stochastic   --no-fpsi
   --state-channels N --encoder-width N --encoder-layers N --fpsi-width N --fpsi-layers N
   --hamiltonian-width N --hamiltonian-layers N --decoder-width N
   --geco-tolerance X --geco-init X --geco-lr X

@@ -132,12 +132,16 @@ export const trainStep = async (
     named.flatMap(([name, v]) => (grads[v.name] ? [[name, grads[v.name]] as const] : [])),
   );
   adamStep(state.optimizer, byName, weightGrads);
-  adamStep(
-    state.multiplierOptimizer,
-    new Map([[MULTIPLIER, state.multiplier]]),
-    new Map([[MULTIPLIER, grads[state.multiplier.name]]]),
-    -1,
-  );
+  const multiplierGrad = grads[state.multiplier.name];
+  // Without a KL term (the deterministic variant) the multiplier is not in the loss: no update.
+  if (multiplierGrad) {
+    adamStep(
+      state.multiplierOptimizer,
+      new Map([[MULTIPLIER, state.multiplier]]),
+      new Map([[MULTIPLIER, multiplierGrad]]),
+      -1,
+    );
+  }
   tf.dispose(Object.values(grads));
   state.step += 1;
   return { step: state.step, loss, mse, kl, lambda };

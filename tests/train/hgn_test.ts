@@ -59,6 +59,24 @@ Deno.test("train: 20 updates on a fixed batch lower the loss; the tensor count s
   disposeTrainState(state);
 });
 
+Deno.test("train: the variants (deterministic, no f_psi, Euler, general H) each take a finite step", async () => {
+  const b = batch();
+  for (
+    const model of [
+      { ...TINY, deterministic: true },
+      { ...TINY, fpsi: false },
+      { ...TINY, integrator: "euler" },
+      { ...TINY, hamiltonian: "general" as const, integrator: "paperLeapfrog" },
+    ]
+  ) {
+    const state = initTrainState({ ...CONFIG, model });
+    const m = await trainStep(state, b);
+    ok(Number.isFinite(m.loss) && m.mse > 0, JSON.stringify(model));
+    disposeTrainState(state);
+  }
+  b.dispose();
+});
+
 Deno.test("train: resuming from a checkpoint continues bit for bit", async () => {
   const b = batch();
   const straight = initTrainState(CONFIG);

@@ -1,24 +1,8 @@
 // `cli.ts generate` as a user meets it: a subprocess writing into a temporary directory.
 import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { runCli } from "./_cli.ts";
 import { openDataset } from "@hamiltonian/hgn/io";
-
-const cli = fileURLToPath(new URL("../../cli.ts", import.meta.url));
-
-const runCli = async (...args: string[]) => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-};
 
 Deno.test("cli generate: writes a dataset, a preview and a summary; refuses to overwrite", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hgn_cli_" });
