@@ -179,7 +179,14 @@ const timeTfjs = async (
   return { ms, median: median(ms), loss };
 };
 
-const timeTorch = (w: number, steps: number, batch: number, reps: number, threads: number) => {
+/** Times the PyTorch baseline (bench/hgn_step_torch.py) in a subprocess; medians in ms. */
+export const timeTorch = (
+  w: number,
+  steps: number,
+  batch: number,
+  reps: number,
+  threads: number,
+) => {
   const script = new URL("./hgn_step_torch.py", import.meta.url).pathname;
   const r = spawnSync("/usr/bin/python3", [
     script,

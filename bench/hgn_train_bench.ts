@@ -1,0 +1,67 @@
+/**
+ * The real HGN training step (`lib/train/hgn.ts` trainStep: the model of `lib/models/hgn`, GECO,
+ * Adam) per tfjs backend, at the paper's size (batch 16, 32 px, widths of appendix A.1) for 10 and
+ * 30 rollout steps, next to the PyTorch CPU baseline of `bench/hgn_step_torch.py` in the same run.
+ *
+ *   bench/setup_torch.sh   # once, Debian's python3-torch; never in CI
+ *   flock /tmp/heavy.lock deno run -A bench/hgn_train_bench.ts [--backends wasm] [--steps 10,30] [--reps 3] [--no-torch]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { PAPER_HGN } from "@hamiltonian/hgn/models/hgn";
+import { disposeTrainState, initTrainState, trainStep } from "@hamiltonian/hgn/train";
+import { type BackendRequest, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { timeTorch } from "./hgn_step_bench.ts";
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const { values: a } = parseArgs({
+  args: Deno.args,
+  options: {
+    backends: { type: "string", default: "wasm" },
+    steps: { type: "string", default: "10,30" },
+    reps: { type: "string", default: "3" },
+    "no-torch": { type: "boolean", default: false },
+  },
+});
+const reps = Number(a.reps);
+const rows: string[] = [
+  "| backend | rollout steps | tfjs ms/step (median) | torch ms/step (median) | tfjs / torch |",
+  "|---|---|---|---|---|",
+];
+for (const backend of a.backends.split(",") as BackendRequest[]) {
+  const choice = await useBackend(backend);
+  console.error(choice.report);
+  for (const steps of a.steps.split(",").map(Number)) {
+    const model = { ...PAPER_HGN, rolloutSteps: steps, inputFrames: steps + 1 };
+    const state = initTrainState({
+      model,
+      objective: { tolerance: 1e-3 },
+      batchSize: 16,
+      learningRate: 1.5e-4,
+      multiplierInit: 1,
+      multiplierLearningRate: 1.5e-4,
+      seed: 0,
+      trainSize: 16,
+    });
+    const batch = tf.randomUniform([16, steps + 1, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor5D;
+    await trainStep(state, batch); // warm-up: kernels compiled, slots created
+    const ms: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      await trainStep(state, batch);
+      ms.push(performance.now() - t0);
+    }
+    batch.dispose();
+    disposeTrainState(state);
+    const torch = a["no-torch"] ? NaN : timeTorch(64, steps, 16, reps, 2).median;
+    rows.push(
+      `| ${choice.backend} | ${steps} | ${median(ms).toFixed(0)} | ${torch.toFixed(0)} | ${
+        (median(ms) / torch).toFixed(2)
+      } |`,
+    );
+    console.error(rows.at(-1));
+  }
+}
+console.log(rows.join("\n"));
