@@ -186,7 +186,7 @@ export const timeTorch = (
   batch: number,
   reps: number,
   threads: number,
-) => {
+): { ms: number[]; median: number; loss: number; version: string } => {
   const script = new URL("./hgn_step_torch.py", import.meta.url).pathname;
   const r = spawnSync("/usr/bin/python3", [
     script,
