@@ -67,9 +67,13 @@ const inverseSoftplus = (y: number) => (y > 20 ? y : Math.log(Math.expm1(y)));
  *
  * @example
  * ```ts
- * import { initTrainState, SMALL_TRAIN } from "@hamiltonian/hgn/train";
+ * import { initTrainState } from "@hamiltonian/hgn/train";
+ * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { strictEqual } from "node:assert/strict";
- * const s = initTrainState(SMALL_TRAIN);
+ * const s = initTrainState({
+ *   model: SMALL_HGN, objective: { tolerance: 1e-3 }, batchSize: 8, learningRate: 1e-3,
+ *   multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 100,
+ * });
  * strictEqual(s.step, 0);
  * ```
  */
