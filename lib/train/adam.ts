@@ -30,6 +30,8 @@ export interface AdamState {
  * ```ts
  * import { adam } from "@hamiltonian/hgn/train";
  * import { strictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
  * strictEqual(adam({ learningRate: 1e-3 }).config.beta2, 0.999);
  * ```
  */
@@ -48,8 +50,9 @@ export const adam = (config: AdamConfig): AdamState => ({
  * @example
  * ```ts
  * import { adam, adamStep } from "@hamiltonian/hgn/train";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
  * const x = tf.variable(tf.scalar(1));
  * const opt = adam({ learningRate: 0.1 });
  * adamStep(opt, new Map([["x", x]]), new Map([["x", tf.scalar(2)]]));

@@ -70,6 +70,8 @@ const inverseSoftplus = (y: number) => (y > 20 ? y : Math.log(Math.expm1(y)));
  * import { initTrainState } from "@hamiltonian/hgn/train";
  * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { strictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
  * const s = initTrainState({
  *   model: SMALL_HGN, objective: { tolerance: 1e-3 }, batchSize: 8, learningRate: 1e-3,
  *   multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 100,
@@ -206,6 +208,8 @@ const permutation = (seed: number, n: number): Uint32Array => {
  * ```ts
  * import { toBatch } from "@hamiltonian/hgn/train";
  * import { deepStrictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
  * const b = toBatch([new Uint8Array(2 * 4 * 4 * 3).fill(255)], 1, 4);
  * deepStrictEqual(b.shape, [1, 1, 4, 4, 3]);
  * ```

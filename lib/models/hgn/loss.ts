@@ -65,8 +65,9 @@ export interface LossTerms {
  * @example
  * ```ts
  * import { gaussianKl } from "@hamiltonian/hgn/models/hgn";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
  * const kl = await gaussianKl(tf.zeros([2, 3]), tf.zeros([2, 3])).data();
  * ok(Math.abs(kl[0]) < 1e-7); // the prior itself
  * ```

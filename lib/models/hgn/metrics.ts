@@ -38,8 +38,9 @@ const rows = (t: Float32Array | Int32Array | Uint8Array, cols: number): number[]
  * @example
  * ```ts
  * import { evaluateBatch, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
  * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2 };
  * const m = await evaluateBatch(config, initHgn(config, 0), tf.randomUniform([2, 3, 32, 32, 3]) as tf.Tensor5D);
  * strictEqual(m.perStepMse[0].length, 3);

@@ -58,6 +58,8 @@ export const INITIAL_LOG_STD = -2;
  * ```ts
  * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { strictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
  * const p = initHgn(SMALL_HGN, 0);
  * strictEqual(p.hamiltonian.length, 2); // K and V
  * ```
@@ -124,6 +126,8 @@ export const initHgn = (config: HgnConfig, seed: number): HgnParams => {
  * ```ts
  * import { hgnVariables, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { ok } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
  * const names = hgnVariables(initHgn(SMALL_HGN, 0)).map(([n]) => n);
  * ok(names.includes("decoderInput") && names.includes("encoder/0/w"));
  * ```
@@ -156,8 +160,9 @@ const energyOf = (net: ConvStack, x: tf.Tensor4D): tf.Tensor1D =>
  * @example
  * ```ts
  * import { hgnHamiltonian, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
  * const h = hgnHamiltonian(SMALL_HGN, initHgn(SMALL_HGN, 0));
  * const q = tf.zeros([2, 4, 4, 16]);
  * deepStrictEqual(h.energy({ q, p: q }).shape, [2]);
@@ -282,8 +287,9 @@ export const unroll = (
  * @example
  * ```ts
  * import { applyHgn, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
  * const config = { ...SMALL_HGN, rolloutSteps: 2, inputFrames: 2 };
  * const out = applyHgn(config, initHgn(config, 0), tf.zeros([1, 3, 32, 32, 3]) as tf.Tensor5D, { seed: 1 });
  * deepStrictEqual(out.frames.shape, [1, 3, 32, 32, 3]);

@@ -22,6 +22,8 @@ export interface ConvParams {
  * import { initConv } from "@hamiltonian/hgn/models/hgn";
  * import { random } from "@hamiltonian/hgn/core";
  * import { deepStrictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
  * const c = initConv(random(0), 3, 2, 4);
  * deepStrictEqual(c.w.shape, [3, 3, 2, 4]);
  * ```
@@ -44,8 +46,9 @@ export const initConv = (rng: Random, k: number, cin: number, cout: number): Con
  * ```ts
  * import { conv, initConv } from "@hamiltonian/hgn/models/hgn";
  * import { random } from "@hamiltonian/hgn/core";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
  * const y = conv(initConv(random(0), 3, 2, 4), tf.zeros([1, 8, 8, 2]), 2);
  * deepStrictEqual(y.shape, [1, 4, 4, 4]);
  * ```
@@ -62,8 +65,9 @@ export type Activation = "leakyRelu" | "softplus" | "linear" | "sigmoid";
  * @example
  * ```ts
  * import { activate } from "@hamiltonian/hgn/models/hgn";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
  * const y = await activate(tf.tensor1d([-1, 1]), "leakyRelu", 0.2).data();
  * ok(Math.abs(y[0] + 0.2) < 1e-7 && y[1] === 1);
  * ```
@@ -98,8 +102,9 @@ export type ConvStack = readonly ConvLayer[];
  * ```ts
  * import { applyStack, initConv } from "@hamiltonian/hgn/models/hgn";
  * import { random } from "@hamiltonian/hgn/core";
- * import { tf } from "@hamiltonian/hgn/tensor";
+ * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
  * const rng = random(1);
  * const stack = [
  *   { params: initConv(rng, 3, 1, 2), stride: 2, activation: "leakyRelu" as const },
@@ -119,6 +124,8 @@ export const applyStack = (stack: ConvStack, x: tf.Tensor4D, leak = 0.2): tf.Ten
  * import { initStack } from "@hamiltonian/hgn/models/hgn";
  * import { random } from "@hamiltonian/hgn/core";
  * import { deepStrictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
  * const s = initStack(random(0), 3, [[8, 2, "leakyRelu"], [1, 1, "linear"]]);
  * deepStrictEqual(s.map((l) => l.params.w.shape[3]), [8, 1]);
  * ```
