@@ -11,6 +11,7 @@
  */
 import type { Separable } from "../core/hamiltonian.ts";
 import type { System } from "../systems/system.ts";
+import { nBodyForce } from "../systems/n_body.ts";
 
 /** In-place gradients of a separable Hamiltonian `K(p) + V(q)` over flat float64 arrays. */
 export interface SeparableKernel {
@@ -113,19 +114,7 @@ const pendulumKernel = (m: number, g: number, l: number): SeparableKernel => ({
 
 const nBodyKernel = (n: number, m: number, g: number): SeparableKernel => {
   const dV = (q: Float64Array, out: Float64Array) => {
-    out.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const dx = q[2 * i] - q[2 * j];
-        const dy = q[2 * i + 1] - q[2 * j + 1];
-        const r2 = dx * dx + dy * dy;
-        const c = (g * m * m) / (r2 * Math.sqrt(r2));
-        out[2 * i] += c * dx;
-        out[2 * i + 1] += c * dy;
-        out[2 * j] -= c * dx;
-        out[2 * j + 1] -= c * dy;
-      }
-    }
+    nBodyForce(q, out, n, m, g);
   };
   const d = 2 * n;
   return {

@@ -7,6 +7,41 @@ import { separable } from "../core/hamiltonian.ts";
 import type { Phase } from "../core/phase.ts";
 import type { SeparableSystem } from "./system.ts";
 
+/**
+ * `dV/dq` of `n` equal masses in the plane, written into `out` (zeroed first) and returned:
+ * `dV/dq_i = sum_j g m^2 (q_i - q_j) / |q_i - q_j|^3`. Allocation-free, for hot loops.
+ *
+ * @example
+ * ```ts
+ * import { nBodyForce } from "@hamiltonian/hgn/systems";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const f = nBodyForce(Float64Array.of(1, 0, -1, 0), new Float64Array(4), 2, 1, 1);
+ * deepStrictEqual(Array.from(f), [0.25, 0, -0.25, 0]);
+ * ```
+ */
+export const nBodyForce = (
+  q: Float64Array,
+  out: Float64Array,
+  n: number,
+  m: number,
+  g: number,
+): Float64Array => {
+  out.fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const dx = q[2 * i] - q[2 * j];
+      const dy = q[2 * i + 1] - q[2 * j + 1];
+      const r2 = dx * dx + dy * dy;
+      const c = (g * m * m) / (r2 * Math.sqrt(r2));
+      out[2 * i] += c * dx;
+      out[2 * i + 1] += c * dy;
+      out[2 * j] -= c * dx;
+      out[2 * j + 1] -= c * dy;
+    }
+  }
+  return out;
+};
+
 /** Parameters of {@link nBody}. */
 export interface NBodyConfig {
   /** number of bodies, >= 2 */
@@ -62,22 +97,7 @@ export const nBody = (config: NBodyConfig): SeparableSystem => {
     }
     return v;
   };
-  const dV = (q: Float64Array) => {
-    const f = new Float64Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const dx = q[2 * i] - q[2 * j];
-        const dy = q[2 * i + 1] - q[2 * j + 1];
-        const r2 = dx * dx + dy * dy;
-        const c = (g * m * m) / (r2 * Math.sqrt(r2));
-        f[2 * i] += c * dx;
-        f[2 * i + 1] += c * dy;
-        f[2 * j] -= c * dx;
-        f[2 * j + 1] -= c * dy;
-      }
-    }
-    return f;
-  };
+  const dV = (q: Float64Array) => nBodyForce(q, new Float64Array(2 * n), n, m, g);
   return {
     name: config.name ?? `${n}-body`,
     dim: 2 * n,
