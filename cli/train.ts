@@ -69,6 +69,19 @@ export const run = async (argv: string[]): Promise<void> => {
   let state: HgnTrainState | undefined;
   if (flags.resume) {
     dir = flags.resume;
+    const resumable = new Set(["resume", "steps", "minutes", "backend", "help"]);
+    const defaults: Record<string, unknown> = Object.fromEntries(
+      Object.entries(trainOptions).map(([k, o]) => [k, "default" in o ? o.default : undefined]),
+    );
+    const fixed = Object.entries(flags).filter(([k, v]) => !resumable.has(k) && v !== defaults[k])
+      .map(([k]) => k);
+    if (fixed.length > 0) {
+      throw new UsageError(
+        `--${
+          fixed[0]
+        } cannot change on --resume (the run keeps its config.json); with --resume only --steps, --minutes and --backend are accepted`,
+      );
+    }
     const saved = await readSettings(dir);
     settings = {
       ...saved,

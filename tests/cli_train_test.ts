@@ -72,6 +72,9 @@ Deno.test("cli train: a tiny run writes its run directory, and --resume continue
     const again = await runCli("train", ...TINY_FLAGS, "--steps", "2", "--out", dir);
     strictEqual(again.code, 2);
     ok(/already holds a run; continue it with --resume/.test(again.stderr));
+    const changed = await runCli("train", "--resume", dir, "--lr", "0.5");
+    strictEqual(changed.code, 2);
+    ok(/--lr cannot change on --resume/.test(changed.stderr), changed.stderr);
     const resumed = await runCli("train", "--resume", dir, "--steps", "3");
     strictEqual(resumed.code, 0, resumed.stderr);
     ok(/resuming .* at step 2/.test(resumed.stdout));
