@@ -24,7 +24,14 @@ import { sha256 } from "./dataset.ts";
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = "HGNCKPT1";
 
-/** A checkpoint file is missing, truncated, corrupted or does not fit: names the file. */
+/** A checkpoint file is missing, truncated, corrupted or does not fit: names the file. *
+ * @example
+ * ```ts
+ * import { CheckpointError } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(new CheckpointError("a.ckpt", "corrupted").message, "a.ckpt: corrupted");
+ * ```
+ */
 export class CheckpointError extends RangeError {
   override name = "CheckpointError";
   /** the offending file */
@@ -69,6 +76,20 @@ const stateTensors = (state: HgnTrainState): [string, tf.Variable][] => {
 
 /**
  * Encodes a training state into checkpoint bytes.
+ *
+ * @example
+ * ```ts
+ * import { decodeCheckpoint, encodeCheckpoint } from "@hamiltonian/hgn/io";
+ * import { initTrainState } from "@hamiltonian/hgn/train";
+ * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const state = initTrainState({ model, objective: { tolerance: 1e-3 }, batchSize: 1, learningRate: 1e-3, multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 1 });
+ * state.step = 7;
+ * strictEqual(decodeCheckpoint("mem", await encodeCheckpoint(state)).step, 7);
+ * ```
  */
 export const encodeCheckpoint = async (state: HgnTrainState): Promise<Uint8Array> => {
   const tensors = stateTensors(state);
@@ -104,6 +125,13 @@ export const encodeCheckpoint = async (state: HgnTrainState): Promise<Uint8Array
 /**
  * Decodes checkpoint bytes into a fresh training state (built from the stored config, then
  * overwritten with the stored tensors). Every inconsistency is a {@link CheckpointError}.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError, decodeCheckpoint } from "@hamiltonian/hgn/io";
+ * import { throws } from "node:assert/strict";
+ * throws(() => decodeCheckpoint("x.ckpt", new Uint8Array(4)), CheckpointError);
+ * ```
  */
 export const decodeCheckpoint = (file: string, bytes: Uint8Array): HgnTrainState => {
   const fail = (message: string): never => {
@@ -162,13 +190,40 @@ export const decodeCheckpoint = (file: string, bytes: Uint8Array): HgnTrainState
   return state;
 };
 
-/** `step-000123.ckpt` */
+/** `step-000123.ckpt` *
+ * @example
+ * ```ts
+ * import { checkpointName } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(checkpointName(123), "step-0000123.ckpt");
+ * ```
+ */
 export const checkpointName = (step: number): string =>
   `step-${String(step).padStart(7, "0")}.ckpt`;
 
 /**
  * Saves a checkpoint into `dir` atomically, then deletes all but the newest `keep`.
  * Resolves to the file written.
+ *
+ * @example
+ * ```ts
+ * import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint, saveCheckpoint } from "@hamiltonian/hgn/io";
+ * import { initTrainState } from "@hamiltonian/hgn/train";
+ * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const state = initTrainState({ model, objective: { tolerance: 1e-3 }, batchSize: 1, learningRate: 1e-3, multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 1 });
+ * const dir = await Deno.makeTempDir();
+ * for (const step of [1, 2, 3]) {
+ *   state.step = step;
+ *   await saveCheckpoint(dir, state, 2);
+ * }
+ * strictEqual((await listCheckpoints(dir)).length, 2);
+ * strictEqual((await loadLatestCheckpoint(dir)).step, 3);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export const saveCheckpoint = async (
   dir: string,
@@ -182,7 +237,14 @@ export const saveCheckpoint = async (
   return file;
 };
 
-/** Checkpoint files in `dir`, oldest first. */
+/** Checkpoint files in `dir`, oldest first. *
+ * @example
+ * ```ts
+ * import { listCheckpoints } from "@hamiltonian/hgn/io";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(await listCheckpoints("/no/such/dir"), []);
+ * ```
+ */
 export const listCheckpoints = async (dir: string): Promise<string[]> => {
   const names: string[] = [];
   try {
@@ -195,7 +257,14 @@ export const listCheckpoints = async (dir: string): Promise<string[]> => {
   return names.sort().map((n) => join(dir, n));
 };
 
-/** Loads one checkpoint file. */
+/** Loads one checkpoint file. *
+ * @example
+ * ```ts
+ * import { CheckpointError, loadCheckpoint } from "@hamiltonian/hgn/io";
+ * import { rejects } from "node:assert/strict";
+ * await rejects(() => loadCheckpoint("/no/such.ckpt"), CheckpointError);
+ * ```
+ */
 export const loadCheckpoint = async (file: string): Promise<HgnTrainState> => {
   let bytes: Uint8Array;
   try {
@@ -210,6 +279,13 @@ export const loadCheckpoint = async (file: string): Promise<HgnTrainState> => {
 /**
  * Loads the newest checkpoint of `dir`; a `CheckpointError` if there is none. A damaged newest
  * checkpoint is an error too (never silently skipped for an older one).
+ *
+ * @example
+ * ```ts
+ * import { loadLatestCheckpoint } from "@hamiltonian/hgn/io";
+ * import { rejects } from "node:assert/strict";
+ * await rejects(() => loadLatestCheckpoint("/no/such/dir"), /no checkpoint/);
+ * ```
  */
 export const loadLatestCheckpoint = async (dir: string): Promise<HgnTrainState> => {
   const all = await listCheckpoints(dir);

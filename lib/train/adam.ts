@@ -89,7 +89,19 @@ export const adamStep = (
   });
 };
 
-/** Frees the moment slots. */
+/** Frees the moment slots. *
+ * @example
+ * ```ts
+ * import { adam, adamStep, disposeAdam } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const opt = adam({ learningRate: 0.1 });
+ * adamStep(opt, new Map([["x", tf.variable(tf.scalar(1))]]), new Map([["x", tf.scalar(1)]]));
+ * disposeAdam(opt);
+ * strictEqual(opt.m.size, 0);
+ * ```
+ */
 export const disposeAdam = (state: AdamState): void => {
   for (const t of [...state.m.values(), ...state.v.values()]) t.dispose();
   state.m.clear();

@@ -35,6 +35,21 @@ export interface EvalReport {
 /**
  * Evaluates `count` sequences given by `sequence(i)` (bytes `[>= steps + 1, S, S, 3]`), in
  * batches, unrolling the posterior mean for `steps` steps.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, priorSamples, sequenceRollouts } from "@hamiltonian/hgn/train";
+ * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * const sequence = new Uint8Array(4 * 32 * 32 * 3).fill(90);
+ * const r = await evaluate(config, params, () => sequence, 2, { steps: 3, batchSize: 2 });
+ * strictEqual(r.perStepMse.length, 4);
+ * ok(r.mse >= 0);
+ * ```
  */
 export const evaluate = async (
   config: HgnConfig,
@@ -115,6 +130,21 @@ export interface Rollouts {
 
 /**
  * Forward, backward (negated dt), faster and slower rollouts of one sequence `[F, S, S, 3]`.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, priorSamples, sequenceRollouts } from "@hamiltonian/hgn/train";
+ * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * const sequence = new Uint8Array(4 * 32 * 32 * 3).fill(90);
+ * const r = await sequenceRollouts(config, params, sequence, 3);
+ * strictEqual(r.backward.length, 4);
+ * ok(r.retraceError < 1e-4);
+ * ```
  */
 export const sequenceRollouts = async (
   config: HgnConfig,
@@ -155,6 +185,21 @@ export const sequenceRollouts = async (
 /**
  * New trajectories from the prior: `z ~ N(0, I)` (seeded), through f_psi, rolled out and decoded.
  * Returns `count` sequences of `steps + 1` byte frames.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, priorSamples, sequenceRollouts } from "@hamiltonian/hgn/train";
+ * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * const sequence = new Uint8Array(4 * 32 * 32 * 3).fill(90);
+ * const samples = await priorSamples(config, params, 2, 3, 7);
+ * strictEqual(samples.length, 2);
+ * strictEqual(samples[0][0].length, 32 * 32 * 3);
+ * ```
  */
 export const priorSamples = async (
   config: HgnConfig,

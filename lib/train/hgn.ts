@@ -54,7 +54,14 @@ export interface StepMetrics {
   readonly lambda: number;
 }
 
-/** The loss was NaN or infinite: the update was not applied, the weights are the last good. */
+/** The loss was NaN or infinite: the update was not applied, the weights are the last good. *
+ * @example
+ * ```ts
+ * import { NonFiniteLossError } from "@hamiltonian/hgn/train";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(new NonFiniteLossError("loss became NaN").name, "NonFiniteLossError");
+ * ```
+ */
 export class NonFiniteLossError extends Error {
   override name = "NonFiniteLossError";
 }
@@ -88,7 +95,20 @@ export const initTrainState = (config: HgnTrainConfig): HgnTrainState => ({
   step: 0,
 });
 
-/** Frees the state's variables and optimiser slots. */
+/** Frees the state's variables and optimiser slots. *
+ * @example
+ * ```ts
+ * import { disposeTrainState, initTrainState, trainStep } from "@hamiltonian/hgn/train";
+ * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const state = initTrainState({ model, objective: { tolerance: 1e-3 }, batchSize: 1, learningRate: 1e-3, multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 1 });
+ * disposeTrainState(state);
+ * ok(state.multiplier.isDisposed);
+ * ```
+ */
 export const disposeTrainState = (state: HgnTrainState): void => {
   disposeHgn(state.params);
   state.multiplier.dispose();
@@ -101,6 +121,22 @@ export const disposeTrainState = (state: HgnTrainState): void => {
  * rollout, so through the Hamiltonian's second derivatives), Adam descent on the weights, Adam
  * ascent on `u`. Throws {@link NonFiniteLossError} (and applies nothing) on a NaN or infinite loss.
  * Disposes every intermediate; never the batch.
+ *
+ * @example
+ * ```ts
+ * import { disposeTrainState, initTrainState, trainStep } from "@hamiltonian/hgn/train";
+ * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const state = initTrainState({ model, objective: { tolerance: 1e-3 }, batchSize: 1, learningRate: 1e-3, multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 1 });
+ * const batch = tf.randomUniform([1, 3, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor5D;
+ * const m = await trainStep(state, batch);
+ * ok(Number.isFinite(m.loss));
+ * strictEqual(state.step, 1);
+ * disposeTrainState(state);
+ * ```
  */
 export const trainStep = async (
   state: HgnTrainState,

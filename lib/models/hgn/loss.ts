@@ -83,6 +83,17 @@ export const gaussianKl = (mean: tf.Tensor, logStd: tf.Tensor): tf.Scalar =>
 /**
  * Evaluates the objective on a batch of sequences `[B, >= T + 1, size, size, 3]`, against the
  * first `rolloutSteps + 1` frames. `multiplier` is the raw `u` of `lambda = softplus(u)`.
+ *
+ * @example
+ * ```ts
+ * import { hgnLoss, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const terms = hgnLoss(config, { tolerance: 1e-3 }, initHgn(config, 0), tf.scalar(1), tf.zeros([1, 3, 32, 32, 3]) as tf.Tensor5D, { seed: 0 });
+ * ok((await terms.mse.data())[0] > 0);
+ * ```
  */
 export const hgnLoss = (
   config: HgnConfig,

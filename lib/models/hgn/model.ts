@@ -144,7 +144,19 @@ export const hgnVariables = (params: HgnParams): [string, tf.Variable][] => {
   return out;
 };
 
-/** Frees every variable of the model. */
+/** Frees every variable of the model. *
+ * @example
+ * ```ts
+ * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * disposeHgn(params);
+ * deepStrictEqual(params.decoderInput.isDisposed, true);
+ * ```
+ */
 export const disposeHgn = (params: HgnParams): void => {
   for (const [, v] of hgnVariables(params)) v.dispose();
 };
@@ -186,6 +198,18 @@ export const hgnHamiltonian = (
 /**
  * Encodes the first `inputFrames` frames of sequences `[B, >= inputFrames, size, size, 3]`,
  * stacked on channels, into the posterior over `z`.
+ *
+ * @example
+ * ```ts
+ * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * const { mean } = encode(config, params, tf.zeros([1, 3, 32, 32, 3]) as tf.Tensor5D);
+ * deepStrictEqual(mean.shape, [1, 4, 4, 4]);
+ * ```
  */
 export const encode = (
   config: HgnConfig,
@@ -206,7 +230,18 @@ export const encode = (
   return { mean, logStd };
 };
 
-/** Decodes positions `q` `[B, 4, 4, C]` into images `[B, size, size, 3]`. */
+/** Decodes positions `q` `[B, 4, 4, C]` into images `[B, size, size, 3]`. *
+ * @example
+ * ```ts
+ * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * deepStrictEqual(decode(config, params, tf.zeros([3, 4, 4, 2]) as tf.Tensor4D).shape, [3, 32, 32, 3]);
+ * ```
+ */
 export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf.Tensor4D => {
   const B = q.shape[0];
   const constant = tf.tile(params.decoderInput, [B, 1, 1, 1]);
@@ -223,6 +258,18 @@ export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf
 /**
  * The initial state `(q, p)` for latent `z` `[B, 4, 4, 2C]`: `f_psi(z)`, or `z` itself without
  * f_psi, split into positions (first C channels) and momenta (last C).
+ *
+ * @example
+ * ```ts
+ * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * const s0 = initialState(config, params, tf.zeros([1, 4, 4, 4]) as tf.Tensor4D);
+ * deepStrictEqual(s0.p.shape, [1, 4, 4, 2]);
+ * ```
  */
 export const initialState = (
   config: HgnConfig,
@@ -252,6 +299,19 @@ export interface ApplyOptions {
 /**
  * Rolls a state forward with the learned Hamiltonian and decodes every `q_t` (or those at
  * `decodeAt`).
+ *
+ * @example
+ * ```ts
+ * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * const s0 = initialState(config, params, tf.ones([1, 4, 4, 4]) as tf.Tensor4D);
+ * const out = unroll(config, params, s0, 0.125, 5);
+ * deepStrictEqual([out.states.length, ...out.frames.shape], [6, 1, 6, 32, 32, 3]);
+ * ```
  */
 export const unroll = (
   config: HgnConfig,
