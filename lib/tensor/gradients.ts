@@ -134,7 +134,7 @@ const convInfo = (
  * const dy = tf.randomNormal([2, 3, 3, 4], 0, 1, "float32", 3) as tf.Tensor4D;
  * const viaGrad = tf.grad((w) => tf.conv2d(x, w as tf.Tensor4D, 2, "same").mul(dy).sum())(w);
  * const direct = conv2dFilterGradient(x, dy, [3, 3, 3, 4], 2, "same");
- * ok(tf.max(tf.abs(viaGrad.sub(direct))).dataSync()[0] < 1e-4);
+ * ok((await tf.max(tf.abs(viaGrad.sub(direct))).data())[0] < 1e-4);
  * ```
  */
 export const conv2dFilterGradient = (
@@ -175,7 +175,7 @@ export const conv2dFilterGradient = (
  * const dy = tf.randomNormal([2, 3, 3, 4], 0, 1, "float32", 3) as tf.Tensor4D;
  * const viaGrad = tf.grad((x) => tf.conv2d(x as tf.Tensor4D, w, 2, "same").mul(dy).sum())(x);
  * const direct = conv2dInputGradient([2, 5, 5, 3], dy, w, 2, "same");
- * ok(tf.max(tf.abs(viaGrad.sub(direct))).dataSync()[0] < 1e-4);
+ * ok((await tf.max(tf.abs(viaGrad.sub(direct))).data())[0] < 1e-4);
  * ```
  */
 export const conv2dInputGradient = (
@@ -249,7 +249,7 @@ const selection = (idx: number[], inSize: number): Tensor => {
  * await useBackend("cpu");
  * const dy = tf.ones([2, 4, 4, 1]);
  * const dx = resizeNearestAdjoint(dy, [2, 2], false, false);
- * deepStrictEqual(Array.from(dx.dataSync()), new Array(8).fill(4));
+ * deepStrictEqual(Array.from(await dx.data()), new Array(8).fill(4));
  * ```
  */
 export const resizeNearestAdjoint = (
@@ -489,7 +489,7 @@ let registered = false;
  * registerHigherOrderGradients();
  * const d2 = tf.grad(tf.grad((x: tf.Tensor) => tf.sigmoid(x).sum()))(tf.scalar(0.5));
  * const s = 1 / (1 + Math.exp(-0.5));
- * ok(Math.abs(d2.dataSync()[0] - s * (1 - s) * (1 - 2 * s)) < 1e-6);
+ * ok(Math.abs((await d2.data())[0] - s * (1 - s) * (1 - 2 * s)) < 1e-6);
  * ```
  */
 export const registerHigherOrderGradients = (): void => {

@@ -1,6 +1,6 @@
 /**
  * Small pure network blocks as `init`/`apply` pairs (dm-haiku style): parameters are plain
- * records of tensors, `init*` is seeded (lib/core/random, never Math.random), `apply*` is a pure
+ * records of tensors, `init*` is seeded (lib/core/random, no unseeded randomness), `apply*` is a pure
  * function of parameters and inputs. Only ops whose second derivatives are verified by
  * tests/tensor/gradients_test.ts are used (no `tf.fused.*`, no `tf.layers`).
  *
