@@ -61,26 +61,23 @@ export const dataFor = (settings: RunSettings): Generator =>
     ...(settings.data.noiseStd !== undefined ? { noiseStd: settings.data.noiseStd } : {}),
   }));
 
-/** Evaluates train and test splits and writes `eval.json`; returns both reports. */
+/** Evaluates train and test splits over a `steps`-step unroll and writes `eval.json` (`eval-STEPS.json` for another length); returns both reports. */
 export const evaluateRun = async (
   settings: RunSettings,
   dir: string,
   model: HgnConfig,
   params: HgnParams,
-  count = settings.run.testSize,
+  steps = settings.run.evalSteps,
 ): Promise<{ train: EvalReport; test: EvalReport }> => {
   const gen = dataFor(settings);
-  const options = { steps: settings.run.evalSteps, batchSize: 16 };
-  const test = await evaluate(model, params, (i) => gen.example("test", i).pixels, count, options);
-  const train = await evaluate(
-    model,
-    params,
-    (i) => gen.example("train", i).pixels,
-    count,
-    options,
-  );
-  await writeTextAtomic(join(dir, "eval.json"), JSON.stringify({ train, test }, null, 2) + "\n");
-  return { train, test };
+  const options = { steps, batchSize: 16 };
+  const count = settings.run.testSize;
+  const on = (split: "train" | "test") =>
+    evaluate(model, params, (i) => gen.example(split, i).pixels, count, options);
+  const report = { train: await on("train"), test: await on("test") };
+  const file = steps === settings.run.evalSteps ? "eval.json" : `eval-${steps}.json`;
+  await writeTextAtomic(join(dir, file), JSON.stringify(report, null, 2) + "\n");
+  return report;
 };
 
 /** A readable table of the paper's metrics. */
@@ -209,29 +206,8 @@ export const finishRun = async (
   console.log(evalTable(evalReport));
   if (model.rolloutSteps < settings.run.evalSteps) {
     // Also on the horizon the model was trained on (the paper trains and scores 30 steps alike).
-    const gen = dataFor(settings);
-    const options = { steps: model.rolloutSteps, batchSize: 16 };
-    const count = settings.run.testSize;
-    const short = {
-      train: await evaluate(
-        model,
-        state.params,
-        (i) => gen.example("train", i).pixels,
-        count,
-        options,
-      ),
-      test: await evaluate(
-        model,
-        state.params,
-        (i) => gen.example("test", i).pixels,
-        count,
-        options,
-      ),
-    };
-    console.log(evalTable(short));
-    await writeTextAtomic(
-      join(dir, `eval-${model.rolloutSteps}.json`),
-      JSON.stringify(short, null, 2) + "\n",
+    console.log(
+      evalTable(await evaluateRun(settings, dir, model, state.params, model.rolloutSteps)),
     );
   }
   const { images, retraceError } = await writeRollouts(settings, dir, model, state.params);
