@@ -7,7 +7,7 @@
  */
 import { tf } from "../deps/tf.ts";
 import type { HgnConfig } from "../models/hgn/config.ts";
-import { encode, type HgnParams, initialState, unroll } from "../models/hgn/model.ts";
+import { encode, firstFrames, type HgnParams, initialState, unroll } from "../models/hgn/model.ts";
 import { evaluateBatch, validPredictionFrames } from "../models/hgn/metrics.ts";
 import type { Phase } from "../core/phase.ts";
 import { toBatch } from "./hgn.ts";
@@ -165,7 +165,7 @@ export const sequenceRollouts = async (
     });
     const squeeze = (x: tf.Tensor5D) => tf.squeeze(x, [0]) as tf.Tensor4D;
     return [
-      squeeze(tf.slice(batch, [0, 0, 0, 0, 0], [-1, steps + 1, -1, -1, -1]) as tf.Tensor5D),
+      squeeze(firstFrames(batch, steps + 1)),
       squeeze(fwd.frames),
       squeeze(back.frames),
       squeeze(fast.frames),
@@ -220,9 +220,10 @@ export const priorSamples = async (
   });
   const out: Uint8Array[][] = [];
   for (let i = 0; i < count; i++) {
-    const one = tf.squeeze(tf.slice(frames, [i, 0, 0, 0, 0], [1, -1, -1, -1, -1]), [
-      0,
-    ]) as tf.Tensor4D;
+    // row i of [count, T, ...], as rank 2 (wasm slices rank-5 tensors element by element)
+    const [, T, S] = frames.shape;
+    const row = tf.slice(tf.reshape(frames, [count, -1]), [i, 0], [1, -1]);
+    const one = tf.reshape(row, [T, S, S, 3]) as tf.Tensor4D;
     out.push(await toBytes(one));
     one.dispose();
   }

@@ -8,7 +8,7 @@
  */
 import { tf } from "../../deps/tf.ts";
 import type { HgnConfig } from "./config.ts";
-import { applyHgn, type HgnParams } from "./model.ts";
+import { applyHgn, firstFrames, type HgnParams } from "./model.ts";
 
 /** Per-sequence numbers of one evaluated batch (plain arrays, read back from the backend). */
 export interface BatchMetrics {
@@ -60,7 +60,7 @@ export const evaluateBatch = async (
   }
   const [perStep, stat, energyVar] = tf.tidy(() => {
     const out = applyHgn(config, params, frames, { seed: 0, sample: false, steps });
-    const target = tf.slice(frames, [0, 0, 0, 0, 0], [-1, T, -1, -1, -1]);
+    const target = firstFrames(frames, T);
     const perStep = tf.mean(tf.squaredDifference(out.frames, target), [2, 3, 4]);
     const meanFrame = tf.mean(target, 1, true);
     const stat = tf.mean(tf.squaredDifference(target, meanFrame), [1, 2, 3, 4]);
