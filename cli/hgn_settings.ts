@@ -72,6 +72,9 @@ export const trainOptions = {
   "decoder-width": { type: "string" },
   "geco-tolerance": { type: "string" },
   "frames-per-update": { type: "string" },
+  "rollout-start": { type: "string" },
+  "rollout-hold": { type: "string" },
+  "rollout-grow": { type: "string" },
   "geco-init": { type: "string" },
   "geco-lr": { type: "string" },
   seed: { type: "string" },
@@ -107,6 +110,9 @@ const PRESETS = {
     gecoLr: 0.1,
     testSize: 64,
     framesPerUpdate: 0,
+    rolloutStart: 0,
+    rolloutHold: 0,
+    rolloutGrow: 0,
     noiseMode: "initial",
   },
   paper: {
@@ -119,6 +125,9 @@ const PRESETS = {
     gecoLr: 1.5e-4,
     testSize: 10000,
     framesPerUpdate: 0,
+    rolloutStart: 0,
+    rolloutHold: 0,
+    rolloutGrow: 0,
     noiseMode: "observation",
   },
 } as const;
@@ -156,6 +165,9 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     hamiltonianLayers: int("hamiltonian-layers", m.hamiltonianLayers),
     decoderWidth: int("decoder-width", m.decoderWidth),
   };
+  const hold = int("rollout-hold", preset.rolloutHold, 0);
+  const grow = int("rollout-grow", preset.rolloutGrow, 0);
+  const start = int("rollout-start", preset.rolloutStart || model.rolloutSteps);
   const backend = flags.backend ?? "auto";
   const noiseMode = flags["noise-mode"] ?? preset.noiseMode;
   const settings: RunSettings = {
@@ -173,6 +185,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
       multiplierLearningRate: num("geco-lr", preset.gecoLr),
       seed: int("seed", 0, 0),
       trainSize: int("train-size", 50000),
+      ...(hold + grow > 0 ? { curriculum: { from: start, hold, grow } } : {}),
     },
     data: {
       system: flags.system ?? "mass-spring",
@@ -237,6 +250,20 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       s.run.minutes,
       (x) => Number.isFinite(x) && x >= 0,
       `--minutes must be >= 0 (0: no limit), got ${s.run.minutes}`,
+    ),
+    check(
+      s.train.curriculum,
+      (c) =>
+        c === undefined ||
+        (Number.isInteger(c.from) && c.from >= 1 && c.from <= s.train.model.rolloutSteps),
+      `--rollout-start must be an integer in [1, --rollout-steps = ${s.train.model.rolloutSteps}], got ${s.train.curriculum?.from}`,
+    ),
+    check(
+      s.train.curriculum,
+      (c) =>
+        c === undefined ||
+        [c.hold, c.grow].every((u) => Number.isInteger(u) && u >= 0),
+      `--rollout-hold and --rollout-grow must be integers >= 0, got ${s.train.curriculum?.hold} and ${s.train.curriculum?.grow}`,
     ),
     check(
       s.run.evalSteps,

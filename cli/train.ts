@@ -50,7 +50,9 @@ deterministic variant, 10-step rollouts, batch 8, noise on the initial state onl
   --state-channels N --encoder-width N --encoder-layers N --fpsi-width N --fpsi-layers N
   --hamiltonian-width N --hamiltonian-layers N --decoder-width N
   --geco-tolerance X --geco-init X --geco-lr X
-  --frames-per-update N  score N random predicted frames per update (0: all; small preset 6)
+  --frames-per-update N  score N random predicted frames per update (0: all)
+  --rollout-start N --rollout-hold U --rollout-grow V   curriculum: N-step rollouts for U
+                         updates, then growing linearly to --rollout-steps over V updates
   --noise-mode observation|initial|none  --noise-std X
   --test-size N --eval-steps N --log-every N --checkpoint-every N --keep N
   --backend auto|webgpu|wasm|cpu
@@ -127,7 +129,11 @@ export const run = async (argv: string[]): Promise<void> => {
   const frames = model.rolloutSteps + 1;
   console.log(
     `train: HGN on ${settings.data.system} (${model.size} px, ${model.hamiltonian} H, ${model.integrator}, dt ${model.dt}, ` +
-      `${model.rolloutSteps}-step rollouts, batch ${train.batchSize}) -> ${dir}`,
+      `${model.rolloutSteps}-step rollouts${
+        train.curriculum
+          ? ` after ${train.curriculum.from} for ${train.curriculum.hold} updates, growing over ${train.curriculum.grow}`
+          : ""
+      }, batch ${train.batchSize}) -> ${dir}`,
   );
   let interrupted = false;
   const onInterrupt = () => (interrupted = true);
@@ -135,12 +141,12 @@ export const run = async (argv: string[]): Promise<void> => {
   const bar = Deno.stderr.isTerminal()
     ? new SingleBar({
       format:
-        "train [{bar}] {value}/{total} | loss {loss} | mse {mse} | kl {kl} | lambda {lambda} | {rate} steps/s",
+        "train [{bar}] {value}/{total} | loss {loss} | mse {mse} | kl {kl} | lambda {lambda} | T {t} | {rate} steps/s",
       hideCursor: true,
     })
     : undefined;
   const startStep = state.step;
-  bar?.start(r.steps, state.step, { loss: "-", mse: "-", kl: "-", lambda: "-", rate: "-" });
+  bar?.start(r.steps, state.step, { loss: "-", mse: "-", kl: "-", lambda: "-", t: "-", rate: "-" });
   const started = performance.now();
   const metricsFile = await Deno.open(join(dir, "metrics.jsonl"), { append: true, create: true });
   const write = (line: object) =>
@@ -175,9 +181,9 @@ export const run = async (argv: string[]): Promise<void> => {
           console.log(
             `step ${last.step}/${r.steps} loss ${last.loss.toExponential(3)} mse ${
               last.mse.toExponential(3)
-            } kl ${last.kl.toExponential(2)} lambda ${last.lambda.toFixed(3)} ${
-              rate.toFixed(2)
-            } steps/s`,
+            } kl ${last.kl.toExponential(2)} lambda ${
+              last.lambda.toFixed(3)
+            } T ${last.rolloutSteps} ${rate.toFixed(2)} steps/s`,
           );
         }
       }
@@ -186,6 +192,7 @@ export const run = async (argv: string[]): Promise<void> => {
         mse: last.mse.toExponential(2),
         kl: last.kl.toExponential(2),
         lambda: last.lambda.toFixed(2),
+        t: last.rolloutSteps,
         rate: rate.toFixed(2),
       });
       if (state.step % r.checkpointEvery === 0) {

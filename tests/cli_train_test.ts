@@ -133,7 +133,19 @@ Deno.test("cli train: Ctrl-C saves a checkpoint and says how to resume", async (
 });
 
 Deno.test("cli train: bad settings are one line naming every problem", async () => {
-  const r = await runCli("train", "--size", "48", "--integrator", "verlet", "--backend", "tpu");
+  const r = await runCli(
+    "train",
+    "--size",
+    "48",
+    "--integrator",
+    "verlet",
+    "--backend",
+    "tpu",
+    "--rollout-start",
+    "40",
+    "--rollout-hold",
+    "100",
+  );
   strictEqual(r.code, 2);
   const line = r.stderr.trim();
   strictEqual(line.split("\n").length, 1);
@@ -142,6 +154,7 @@ Deno.test("cli train: bad settings are one line naming every problem", async () 
       /size must be 32 or 64/,
       /unknown integrator 'verlet'/,
       /--backend must be one of auto, webgpu, wasm, cpu/,
+      /--rollout-start must be an integer in \[1, --rollout-steps = 10\]/,
     ]
   ) {
     ok(want.test(line), line);

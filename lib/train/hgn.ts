@@ -26,7 +26,53 @@ export interface HgnTrainConfig {
   readonly seed: number;
   /** training sequences cycled through (seeded shuffle per epoch) */
   readonly trainSize: number;
+  /** a rollout-length curriculum (absent: every update rolls out `model.rolloutSteps`) */
+  readonly curriculum?: RolloutCurriculum;
 }
+
+/**
+ * Rollout lengths that grow during training: `from` steps for the first `hold` updates, then
+ * linearly more, reaching the model's `rolloutSteps` after `grow` further updates. Short rollouts
+ * teach the autoencoder and the local dynamics cheaply (with full-length ones from the start, the
+ * far frames it cannot yet predict dominate the loss and even the frames the encoder sees stay
+ * blurred); the long ones that follow fix the period and the energy over a whole orbit, which
+ * short ones never see.
+ */
+export interface RolloutCurriculum {
+  /** rollout steps at the first update, in [1, rolloutSteps] */
+  readonly from: number;
+  /** updates at `from` steps */
+  readonly hold: number;
+  /** updates after those until the full length (0: a jump) */
+  readonly grow: number;
+}
+
+/**
+ * The rollout length of update `step` (0-based) under the config's curriculum.
+ *
+ * @example
+ * ```ts
+ * import { rolloutStepsAt } from "@hamiltonian/hgn/train";
+ * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const config = {
+ *   model: { ...SMALL_HGN, rolloutSteps: 30 },
+ *   curriculum: { from: 10, hold: 50, grow: 100 },
+ * };
+ * deepStrictEqual([0, 49, 50, 100, 149, 150, 500].map((u) => rolloutStepsAt(config, u)), [10, 10, 10, 20, 29, 30, 30]);
+ * deepStrictEqual(rolloutStepsAt({ model: SMALL_HGN }, 0), SMALL_HGN.rolloutSteps);
+ * ```
+ */
+export const rolloutStepsAt = (
+  config: Pick<HgnTrainConfig, "model" | "curriculum">,
+  step: number,
+): number => {
+  const full = config.model.rolloutSteps;
+  const c = config.curriculum;
+  if (!c || step >= c.hold + c.grow) return full;
+  if (step < c.hold) return c.from;
+  return Math.min(full, c.from + Math.floor(((full - c.from) * (step - c.hold)) / c.grow));
+};
 
 /** The evolving state of a run. Variables and optimiser slots live on the tfjs backend. */
 export interface HgnTrainState {
@@ -52,6 +98,8 @@ export interface StepMetrics {
   readonly mse: number;
   readonly kl: number;
   readonly lambda: number;
+  /** the rollout length this update trained on (see {@link RolloutCurriculum}) */
+  readonly rolloutSteps: number;
 }
 
 /** The loss was NaN or infinite: the update was not applied, the weights are the last good. *
@@ -146,10 +194,12 @@ export const trainStep = async (
   const named = hgnVariables(state.params);
   const vars = [...named.map(([, v]) => v), state.multiplier];
   const seed = deriveSeed(config.seed, 0x5e9, state.step);
+  const steps = rolloutStepsAt(config, state.step);
   let terms: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const out = hgnLoss(config.model, config.objective, state.params, state.multiplier, frames, {
       seed,
+      steps,
     });
     terms = [tf.keep(out.mse), tf.keep(out.kl), tf.keep(out.lambda)];
     return out.loss;
@@ -186,7 +236,7 @@ export const trainStep = async (
   }
   tf.dispose(Object.values(grads));
   state.step += 1;
-  return { step: state.step, loss, mse, kl, lambda };
+  return { step: state.step, loss, mse, kl, lambda, rolloutSteps: steps };
 };
 
 /**

@@ -6,7 +6,7 @@ import {
   NonFiniteLossError,
   trainStep,
 } from "@hamiltonian/hgn/train";
-import { hgnVariables } from "@hamiltonian/hgn/models/hgn";
+import { hgnLoss, hgnVariables } from "@hamiltonian/hgn/models/hgn";
 import { decodeCheckpoint, encodeCheckpoint } from "@hamiltonian/hgn/io";
 import { tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
@@ -57,6 +57,29 @@ Deno.test("train: 20 updates on a fixed batch lower the loss; the tensor count s
   ok(last.mse < 0.5 * first.mse, `mse ${first.mse} -> ${last.mse}`);
   b.dispose();
   disposeTrainState(state);
+});
+
+Deno.test("train: a curriculum trains on rollouts growing to the full length, and checkpoints keep it", async () => {
+  const config = { ...CONFIG, curriculum: { from: 1, hold: 1, grow: 2 } };
+  const b = batch();
+  const fresh = initTrainState(config);
+  const short = hgnLoss(TINY, config.objective, fresh.params, fresh.multiplier, b, {
+    seed: 0,
+    steps: 1,
+  });
+  const expected = (await short.mse.data())[0];
+  tf.dispose([short.loss, short.mse, short.kl, short.lambda, short.output.frames]);
+  const first = await trainStep(fresh, b);
+  deepStrictEqual(first.rolloutSteps, 1);
+  ok(Math.abs(first.mse - expected) <= 1e-6 * expected, `${first.mse} vs ${expected}`);
+  const resumed = decodeCheckpoint("mem", await encodeCheckpoint(fresh));
+  deepStrictEqual(resumed.config.curriculum, config.curriculum);
+  const lengths = [];
+  for (let i = 0; i < 3; i++) lengths.push((await trainStep(resumed, b)).rolloutSteps);
+  deepStrictEqual(lengths, [1, 2, 3]);
+  b.dispose();
+  disposeTrainState(fresh);
+  disposeTrainState(resumed);
 });
 
 Deno.test("train: the variants (deterministic, no f_psi, Euler, general H) each take a finite step", async () => {
