@@ -109,7 +109,9 @@ const PRESETS = {
     gecoInit: 100,
     gecoLr: 0.1,
     testSize: 64,
-    framesPerUpdate: 0,
+    // Decoding dominates a CPU update: scoring 6 of the 11 frames makes updates 1.8x faster
+    // for about the same progress per update (measured: 7.5x the static predictor at 13 min).
+    framesPerUpdate: 6,
     rolloutStart: 0,
     rolloutHold: 0,
     rolloutGrow: 0,

@@ -37,8 +37,11 @@ export const summary = "train an HGN (default: mass-spring, 32 px, sized for a C
 
 const HELP = `usage: deno run -A cli.ts train [flags]
 Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized: the
-deterministic variant, 10-step rollouts, batch 8, noise on the initial state only; stops after
---minutes 13), mass-spring, 32 px, data generated from --data-seed.
+deterministic variant, 10-step rollouts scoring 6 random frames per update, batch 8, noise on the
+initial state only; stops after --minutes 13), mass-spring, 32 px, data from --data-seed.
+For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
+  --rollout-steps 30 --frames-per-update 11 --rollout-start 10 --rollout-hold 1000
+  --rollout-grow 300 --minutes 30
   --preset small|paper   model and schedule (paper: the paper's configuration, for a GPU)
   --system NAME          mass-spring, pendulum, two-body, three-body, henon-heiles, non-separable
   --steps N              total updates (default small 100000, paper 15000)
@@ -50,7 +53,7 @@ deterministic variant, 10-step rollouts, batch 8, noise on the initial state onl
   --state-channels N --encoder-width N --encoder-layers N --fpsi-width N --fpsi-layers N
   --hamiltonian-width N --hamiltonian-layers N --decoder-width N
   --geco-tolerance X --geco-init X --geco-lr X
-  --frames-per-update N  score N random predicted frames per update (0: all)
+  --frames-per-update N  score N random predicted frames per update (0: all; small preset 6)
   --rollout-start N --rollout-hold U --rollout-grow V   curriculum: N-step rollouts for U
                          updates, then growing linearly to --rollout-steps over V updates
   --noise-mode observation|initial|none  --noise-std X
