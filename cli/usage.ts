@@ -51,7 +51,8 @@ export const intFlag = (
 ): number => {
   const x = numberFlag(name, value, fallback);
   if (!Number.isInteger(x) || x < min || x > max) {
-    throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${value}'`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new UsageError(`--${name} must be an integer ${range}, got '${value}'`);
   }
   return x;
 };
