@@ -96,3 +96,26 @@ export const random = (seed: number): Random => {
     int: (n) => Math.floor(unit() * n),
   };
 };
+
+/**
+ * Shuffles `xs` in place with `rng` (Fisher-Yates, from the last element down) and returns it.
+ *
+ * @example
+ * ```ts
+ * import { random, shuffle } from "@hamiltonian/hgn/core";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const xs = shuffle(random(3), [0, 1, 2, 3, 4]);
+ * deepStrictEqual([...xs].sort(), [0, 1, 2, 3, 4]);
+ * deepStrictEqual(xs, shuffle(random(3), [0, 1, 2, 3, 4]));
+ * ```
+ */
+export const shuffle = <A extends { length: number; [i: number]: unknown }>(
+  rng: Random,
+  xs: A,
+): A => {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+};

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { deriveSeed, random } from "../core/random.ts";
+import { deriveSeed, random, shuffle } from "../core/random.ts";
 import type { DatasetSpec, Example, Generator as ExampleGenerator, Split } from "./dataset.ts";
 import { SPLIT_INDEX } from "./dataset.ts";
 
@@ -59,18 +59,11 @@ export function* epochPlan(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   }
-  const shuffle = options.shuffle ?? true;
+  const shuffled = options.shuffle ?? true;
   const window = Math.max(1, options.bufferShards ?? 2);
   const rng = random(
     deriveSeed(options.seed ?? datasetSeed, options.epoch ?? 0, SPLIT_INDEX[split]),
   );
-  const permute = <T>(xs: T[]) => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-  };
   const starts: number[] = [];
   shardSizes.reduce((a, n) => (starts.push(a), a + n), 0);
   const shardOf = (index: number) => {
@@ -79,7 +72,7 @@ export function* epochPlan(
     return k;
   };
   const order = shardSizes.map((_, k) => k);
-  if (shuffle) permute(order);
+  if (shuffled) shuffle(rng, order);
   let pool: number[] = [];
   let live = new Set<number>();
   for (let w = 0; w < order.length; w += window) {
@@ -88,7 +81,7 @@ export function* epochPlan(
       for (let j = 0; j < shardSizes[k]; j++) pool.push(starts[k] + j);
       live.add(k);
     }
-    if (shuffle) permute(pool);
+    if (shuffled) shuffle(rng, pool);
     const batches: number[][] = [];
     let at = 0;
     for (; at + batchSize <= pool.length; at += batchSize) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "../deps/tf.ts";
-import { deriveSeed, random } from "../core/random.ts";
+import { deriveSeed, random, shuffle } from "../core/random.ts";
 import type { HgnConfig } from "../models/hgn/config.ts";
 import { hgnLoss, type ObjectiveConfig } from "../models/hgn/loss.ts";
 import { disposeHgn, type HgnParams, hgnVariables, initHgn } from "../models/hgn/model.ts";
@@ -273,18 +273,8 @@ export const batchIndices = (
 };
 
 /** A seeded Fisher-Yates permutation of `0..n-1`. */
-const permutation = (seed: number, n: number): Uint32Array => {
-  const rng = random(seed);
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
-};
+const permutation = (seed: number, n: number): Uint32Array =>
+  shuffle(random(seed), Uint32Array.from({ length: n }, (_, i) => i));
 
 /**
  * Stacks byte sequences `[frames, size, size, 3]` (the dataset's layout) into a float batch

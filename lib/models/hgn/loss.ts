@@ -8,7 +8,7 @@
  * @module
  */
 import { tf } from "../../deps/tf.ts";
-import { deriveSeed, random } from "../../core/random.ts";
+import { deriveSeed, random, shuffle } from "../../core/random.ts";
 import type { HgnConfig } from "./config.ts";
 import { applyHgn, type ApplyOptions, type HgnOutput, type HgnParams } from "./model.ts";
 
@@ -39,12 +39,7 @@ export interface ObjectiveConfig {
 export const scoredFrames = (steps: number, k: number, seed: number): number[] => {
   const all = Array.from({ length: steps + 1 }, (_, t) => t);
   if (!k || k >= all.length) return all;
-  const rng = random(seed);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [all[i], all[j]] = [all[j], all[i]];
-  }
-  return all.slice(0, k).sort((a, b) => a - b);
+  return shuffle(random(seed), all).slice(0, k).sort((a, b) => a - b);
 };
 
 /** The scalar terms of one evaluation of the objective. */
