@@ -156,7 +156,8 @@ export const benchStepper = (
   return { step, dispose };
 };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The middle value (upper middle for an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const timeTfjs = async (
   backend: BackendName,

@@ -12,9 +12,7 @@ import { parseArgs } from "node:util";
 import { PAPER_HGN } from "@hamiltonian/hgn/models/hgn";
 import { disposeTrainState, initTrainState, trainStep } from "@hamiltonian/hgn/train";
 import { type BackendRequest, tf, useBackend } from "@hamiltonian/hgn/tensor";
-import { timeTorch } from "./hgn_step_bench.ts";
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median, timeTorch } from "./hgn_step_bench.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,

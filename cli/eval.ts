@@ -30,8 +30,7 @@ export const run = async (argv: string[]): Promise<void> => {
   const flags = parseFlags(argv, options);
   if (flags.help) return void console.log(HELP);
   const opened = await openRun("eval", flags.run, flags.backend);
-  const dir = flags.run as string;
-  const { state } = opened;
+  const { dir, state } = opened;
   const settings = {
     ...opened.settings,
     run: {

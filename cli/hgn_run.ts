@@ -244,7 +244,7 @@ export const openRun = async (
   label: string,
   dir: string | undefined,
   backend: string | undefined,
-): Promise<{ settings: RunSettings; state: HgnTrainState }> => {
+): Promise<{ dir: string; settings: RunSettings; state: HgnTrainState }> => {
   if (!dir) throw new UsageError("--run DIR is required (a directory written by 'cli.ts train')");
   const settings = await readSettings(dir);
   const request = (backend ?? settings.run.backend) as BackendRequest;
@@ -254,5 +254,5 @@ export const openRun = async (
     );
   }
   console.log(`${label}: ${(await useBackend(request)).report}`);
-  return { settings, state: await loadLatestCheckpoint(join(dir, "checkpoints")) };
+  return { dir, settings, state: await loadLatestCheckpoint(join(dir, "checkpoints")) };
 };

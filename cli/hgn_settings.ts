@@ -112,9 +112,6 @@ const PRESETS = {
     // Decoding dominates a CPU update: scoring 6 of the 11 frames makes updates 1.8x faster
     // for about the same progress per update (measured: 7.5x the static predictor at 13 min).
     framesPerUpdate: 6,
-    rolloutStart: 0,
-    rolloutHold: 0,
-    rolloutGrow: 0,
     noiseMode: "initial",
   },
   paper: {
@@ -127,9 +124,6 @@ const PRESETS = {
     gecoLr: 1.5e-4,
     testSize: 10000,
     framesPerUpdate: 0,
-    rolloutStart: 0,
-    rolloutHold: 0,
-    rolloutGrow: 0,
     noiseMode: "observation",
   },
 } as const;
@@ -167,9 +161,9 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     hamiltonianLayers: int("hamiltonian-layers", m.hamiltonianLayers),
     decoderWidth: int("decoder-width", m.decoderWidth),
   };
-  const hold = int("rollout-hold", preset.rolloutHold, 0);
-  const grow = int("rollout-grow", preset.rolloutGrow, 0);
-  const start = int("rollout-start", preset.rolloutStart || model.rolloutSteps);
+  const hold = int("rollout-hold", 0, 0);
+  const grow = int("rollout-grow", 0, 0);
+  const start = int("rollout-start", model.rolloutSteps);
   const backend = flags.backend ?? "auto";
   const noiseMode = flags["noise-mode"] ?? preset.noiseMode;
   const settings: RunSettings = {

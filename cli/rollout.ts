@@ -31,8 +31,7 @@ export const run = async (argv: string[]): Promise<void> => {
   const flags = parseFlags(argv, options);
   if (flags.help) return void console.log(HELP);
   const opened = await openRun("rollout", flags.run, flags.backend);
-  const dir = flags.run as string;
-  const { state } = opened;
+  const { dir, state } = opened;
   const steps = intFlag("steps", flags.steps, opened.settings.run.evalSteps);
   const settings = { ...opened.settings, run: { ...opened.settings.run, evalSteps: steps } };
   const { images, retraceError } = await writeRollouts(
