@@ -24,7 +24,9 @@ import { sha256 } from "./dataset.ts";
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = "HGNCKPT1";
 
-/** A checkpoint file is missing, truncated, corrupted or does not fit: names the file. *
+/**
+ * A checkpoint file is missing, truncated, corrupted or does not fit: names the file.
+ *
  * @example
  * ```ts
  * import { CheckpointError } from "@hamiltonian/hgn/io";
@@ -190,7 +192,9 @@ export const decodeCheckpoint = (file: string, bytes: Uint8Array): HgnTrainState
   return state;
 };
 
-/** `step-000123.ckpt` *
+/**
+ * `step-000123.ckpt`
+ *
  * @example
  * ```ts
  * import { checkpointName } from "@hamiltonian/hgn/io";
@@ -237,7 +241,9 @@ export const saveCheckpoint = async (
   return file;
 };
 
-/** Checkpoint files in `dir`, oldest first. *
+/**
+ * Checkpoint files in `dir`, oldest first.
+ *
  * @example
  * ```ts
  * import { listCheckpoints } from "@hamiltonian/hgn/io";
@@ -257,7 +263,9 @@ export const listCheckpoints = async (dir: string): Promise<string[]> => {
   return names.sort().map((n) => join(dir, n));
 };
 
-/** Loads one checkpoint file. *
+/**
+ * Loads one checkpoint file.
+ *
  * @example
  * ```ts
  * import { CheckpointError, loadCheckpoint } from "@hamiltonian/hgn/io";

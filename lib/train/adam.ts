@@ -89,7 +89,9 @@ export const adamStep = (
   });
 };
 
-/** Frees the moment slots. *
+/**
+ * Frees the moment slots.
+ *
  * @example
  * ```ts
  * import { adam, adamStep, disposeAdam } from "@hamiltonian/hgn/train";

@@ -38,7 +38,7 @@ export interface EvalReport {
  *
  * @example
  * ```ts
- * import { evaluate, priorSamples, sequenceRollouts } from "@hamiltonian/hgn/train";
+ * import { evaluate } from "@hamiltonian/hgn/train";
  * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { useBackend } from "@hamiltonian/hgn/tensor";
  * import { ok, strictEqual } from "node:assert/strict";
@@ -133,7 +133,7 @@ export interface Rollouts {
  *
  * @example
  * ```ts
- * import { evaluate, priorSamples, sequenceRollouts } from "@hamiltonian/hgn/train";
+ * import { sequenceRollouts } from "@hamiltonian/hgn/train";
  * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { useBackend } from "@hamiltonian/hgn/tensor";
  * import { ok, strictEqual } from "node:assert/strict";
@@ -188,14 +188,13 @@ export const sequenceRollouts = async (
  *
  * @example
  * ```ts
- * import { evaluate, priorSamples, sequenceRollouts } from "@hamiltonian/hgn/train";
+ * import { priorSamples } from "@hamiltonian/hgn/train";
  * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { useBackend } from "@hamiltonian/hgn/tensor";
- * import { ok, strictEqual } from "node:assert/strict";
+ * import { strictEqual } from "node:assert/strict";
  * await useBackend("cpu");
  * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
  * const params = initHgn(config, 0);
- * const sequence = new Uint8Array(4 * 32 * 32 * 3).fill(90);
  * const samples = await priorSamples(config, params, 2, 3, 7);
  * strictEqual(samples.length, 2);
  * strictEqual(samples[0][0].length, 32 * 32 * 3);
@@ -219,9 +218,9 @@ export const priorSamples = async (
     return unroll(config, params, initialState(config, params, z), config.dt, steps).frames;
   });
   const out: Uint8Array[][] = [];
+  // row i of [count, T, ...], as rank 2 (wasm slices rank-5 tensors element by element)
+  const [, T, S] = frames.shape;
   for (let i = 0; i < count; i++) {
-    // row i of [count, T, ...], as rank 2 (wasm slices rank-5 tensors element by element)
-    const [, T, S] = frames.shape;
     const row = tf.slice(tf.reshape(frames, [count, -1]), [i, 0], [1, -1]);
     const one = tf.reshape(row, [T, S, S, 3]) as tf.Tensor4D;
     out.push(await toBytes(one));

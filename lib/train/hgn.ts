@@ -102,7 +102,9 @@ export interface StepMetrics {
   readonly rolloutSteps: number;
 }
 
-/** The loss was NaN or infinite: the update was not applied, the weights are the last good. *
+/**
+ * The loss was NaN or infinite: the update was not applied, the weights are the last good.
+ *
  * @example
  * ```ts
  * import { NonFiniteLossError } from "@hamiltonian/hgn/train";
@@ -143,13 +145,15 @@ export const initTrainState = (config: HgnTrainConfig): HgnTrainState => ({
   step: 0,
 });
 
-/** Frees the state's variables and optimiser slots. *
+/**
+ * Frees the state's variables and optimiser slots.
+ *
  * @example
  * ```ts
- * import { disposeTrainState, initTrainState, trainStep } from "@hamiltonian/hgn/train";
+ * import { disposeTrainState, initTrainState } from "@hamiltonian/hgn/train";
  * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
- * import { ok, strictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
  * await useBackend("cpu");
  * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
  * const state = initTrainState({ model, objective: { tolerance: 1e-3 }, batchSize: 1, learningRate: 1e-3, multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 1 });

@@ -144,11 +144,13 @@ export const hgnVariables = (params: HgnParams): [string, tf.Variable][] => {
   return out;
 };
 
-/** Frees every variable of the model. *
+/**
+ * Frees every variable of the model.
+ *
  * @example
  * ```ts
- * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
- * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { disposeHgn, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
  * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
@@ -223,7 +225,7 @@ export const firstFrames = (frames: tf.Tensor5D, n: number): tf.Tensor5D => {
  *
  * @example
  * ```ts
- * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { encode, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
@@ -250,10 +252,12 @@ export const encode = (
   return { mean, logStd };
 };
 
-/** Decodes positions `q` `[B, 4, 4, C]` into images `[B, size, size, 3]`. *
+/**
+ * Decodes positions `q` `[B, 4, 4, C]` into images `[B, size, size, 3]`.
+ *
  * @example
  * ```ts
- * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { decode, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
@@ -281,7 +285,7 @@ export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf
  *
  * @example
  * ```ts
- * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { initHgn, initialState, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
@@ -322,7 +326,7 @@ export interface ApplyOptions {
  *
  * @example
  * ```ts
- * import { decode, disposeHgn, encode, initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
+ * import { initHgn, initialState, SMALL_HGN, unroll } from "@hamiltonian/hgn/models/hgn";
  * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
