@@ -157,7 +157,8 @@ export const benchStepper = (
 };
 
 /** The middle value (upper middle for an even count). */
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const timeTfjs = async (
   backend: BackendName,
