@@ -12,7 +12,10 @@
  */
 import { UsageError } from "./cli/usage.ts";
 
-type Command = { readonly run: (argv: string[]) => Promise<void>; readonly summary: string };
+type Command = {
+  readonly run: (argv: string[]) => Promise<void | number>;
+  readonly summary: string;
+};
 
 const commands: Record<string, () => Promise<Command>> = {
   train: () => import("./cli/train.ts"),
@@ -57,8 +60,7 @@ export const main = async (argv: string[]): Promise<number> => {
     return 2;
   }
   try {
-    await (await load()).run(rest);
-    return 0;
+    return (await (await load()).run(rest)) ?? 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof RangeError || e instanceof TypeError) {
       console.error(`error: ${e.message}`);

@@ -24,7 +24,6 @@ import {
   type BackendName,
   type Conv2dParams,
   initConv2d,
-  leakyRelu,
   paramLeaves,
   separableNetworkHamiltonian,
   tensorSpace,
@@ -44,7 +43,7 @@ export interface BenchParams {
 }
 
 const conv = (inChannels: number, outChannels: number, seed: number) =>
-  initConv2d({ inChannels, outChannels }, seed);
+  initConv2d(seed, "conv", { inChannels, outChannels });
 
 /** Seeded parameters for width `w` and `frames` stacked input frames. */
 export const initBench = (w: number, frames: number, seed: number): BenchParams => {
@@ -75,27 +74,30 @@ export const benchLoss = (
 ): tf.Scalar =>
   tf.tidy(() => {
     const e = P.enc;
-    let h = leakyRelu(applyConv2d(e[0], x));
-    h = leakyRelu(applyConv2d(e[1], h));
-    h = leakyRelu(applyConv2d(e[2], h, { stride: 2 }));
-    h = leakyRelu(applyConv2d(e[3], h));
-    h = leakyRelu(applyConv2d(e[4], h, { stride: 2 }));
-    h = leakyRelu(applyConv2d(e[5], h));
-    h = leakyRelu(applyConv2d(e[6], h, { stride: 2 }));
+    let h = tf.leakyRelu(applyConv2d(e[0], x));
+    h = tf.leakyRelu(applyConv2d(e[1], h));
+    h = tf.leakyRelu(applyConv2d(e[2], h, { stride: 2 }));
+    h = tf.leakyRelu(applyConv2d(e[3], h));
+    h = tf.leakyRelu(applyConv2d(e[4], h, { stride: 2 }));
+    h = tf.leakyRelu(applyConv2d(e[5], h));
+    h = tf.leakyRelu(applyConv2d(e[6], h, { stride: 2 }));
     h = applyConv2d(e[7], h);
     const [loc, logscale] = tf.split(h, 2, 3);
     const z = tf.add(loc, tf.mul(tf.exp(logscale), eps));
     const t = P.fpsi;
-    const s = applyConv2d(t[2], leakyRelu(applyConv2d(t[1], leakyRelu(applyConv2d(t[0], z)))));
+    const s = applyConv2d(
+      t[2],
+      tf.leakyRelu(applyConv2d(t[1], tf.leakyRelu(applyConv2d(t[0], z)))),
+    );
     const [q0, p0] = tf.split(s, 2, 3);
     const H = separableNetworkHamiltonian(energy(P.k), energy(P.v));
     const traj = rollout(leapfrog.step(tensorSpace, H, dt), steps)(phase(q0, p0));
     const d = P.dec;
-    let y = leakyRelu(applyConv2d(d[0], tf.concat(traj.map((st) => st.q), 0)));
+    let y = tf.leakyRelu(applyConv2d(d[0], tf.concat(traj.map((st) => st.q), 0)));
     for (let b = 0; b < 3; b++) {
       y = upsampleNearest2x(y);
-      y = leakyRelu(applyConv2d(d[1 + 2 * b], y));
-      y = leakyRelu(applyConv2d(d[2 + 2 * b], y));
+      y = tf.leakyRelu(applyConv2d(d[1 + 2 * b], y));
+      y = tf.leakyRelu(applyConv2d(d[2 + 2 * b], y));
     }
     y = tf.sigmoid(applyConv2d(d[7], y));
     const B = x.shape[0];

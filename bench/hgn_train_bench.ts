@@ -1,5 +1,5 @@
 /**
- * The real HGN training step (`lib/train/hgn.ts` trainStep: the model of `lib/models/hgn`, GECO,
+ * The real HGN training step (`trainStep` of `lib/train/state.ts` on the `hgn` model record under GECO,
  * Adam) per tfjs backend, at the paper's size (batch 16, 32 px, widths of appendix A.1) for 10 and
  * 30 rollout steps, next to the PyTorch CPU baseline of `bench/hgn_step_torch.py` in the same run.
  *
@@ -9,8 +9,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { PAPER_HGN } from "@hamiltonian/hgn/models/hgn";
-import { disposeTrainState, initTrainState, trainStep } from "@hamiltonian/hgn/train";
+import { hgn, PAPER_HGN } from "@hamiltonian/hgn/models/hgn";
+import { constrained, disposeState, initState, trainStep } from "@hamiltonian/hgn/train";
 import { type BackendRequest, tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { median, timeTorch } from "./hgn_step_bench.ts";
 
@@ -33,16 +33,11 @@ for (const backend of a.backends.split(",") as BackendRequest[]) {
   console.error(choice.report);
   for (const steps of a.steps.split(",").map(Number)) {
     const model = { ...PAPER_HGN, rolloutSteps: steps, inputFrames: steps + 1 };
-    const state = initTrainState({
-      model,
-      objective: { tolerance: 1e-3 },
-      batchSize: 16,
-      learningRate: 1.5e-4,
-      multiplierInit: 1,
-      multiplierLearningRate: 1.5e-4,
-      seed: 0,
-      trainSize: 16,
-    });
+    const state = initState(
+      constrained(hgn),
+      { model, geco: { tolerance: 1e-3, init: 1, learningRate: 1.5e-4 } },
+      { learningRate: 1.5e-4, seed: 0 },
+    );
     const batch = tf.randomUniform([16, steps + 1, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor5D;
     await trainStep(state, batch); // warm-up: kernels compiled, slots created
     const ms: number[] = [];
@@ -52,7 +47,7 @@ for (const backend of a.backends.split(",") as BackendRequest[]) {
       ms.push(performance.now() - t0);
     }
     batch.dispose();
-    disposeTrainState(state);
+    disposeState(state);
     const torch = a["no-torch"] ? NaN : timeTorch(64, steps, 16, reps, 2).median;
     rows.push(
       `| ${choice.backend} | ${steps} | ${median(ms).toFixed(0)} | ${torch.toFixed(0)} | ${

@@ -6,8 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import { disposeTrainState } from "../lib/train/hgn.ts";
-import { evalTable, evaluateRun, openRun } from "./hgn_run.ts";
+import { disposeState } from "../lib/train/state.ts";
+import { evalTable, evaluateRun, openReader, openRun } from "./hgn_run.ts";
 import { intFlag, parseFlags } from "./usage.ts";
 
 /** One line for the command list. */
@@ -42,7 +42,8 @@ export const run = async (argv: string[]): Promise<void> => {
   console.log(
     `eval: ${dir} at step ${state.step}, ${settings.run.testSize} sequences per split, ${settings.run.evalSteps}-step unroll`,
   );
-  const report = await evaluateRun(settings, dir, settings.train.model, state.params);
+  const reader = await openReader(settings);
+  const report = await evaluateRun(settings, dir, state.params, reader);
   console.log(evalTable(report));
   console.log(
     `eval: per-step test MSE x1e4: ${
@@ -50,5 +51,5 @@ export const run = async (argv: string[]): Promise<void> => {
     }`,
   );
   console.log(`eval: wrote ${join(dir, "eval.json")}`);
-  disposeTrainState(state);
+  disposeState(state);
 };

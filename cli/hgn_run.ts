@@ -1,28 +1,69 @@
 /**
- * What the HGN commands share about a run directory: its settings, its data, and the closing work
- * of a run (evaluation, rollout GIFs, report).
+ * What the HGN commands share about a run: its settings, the model record and config they
+ * describe, its data (generated from the seed or read from a dataset directory), and the closing
+ * work of a run (evaluation, rollout GIFs, report).
  *
  * @module
  */
 import { join } from "node:path";
 import { E } from "../lib/deps/fp.ts";
-import { datasetSpec, type Generator, generator } from "../lib/data/dataset.ts";
+import type { tf } from "../lib/deps/tf.ts";
+import { datasetSpec, generator } from "../lib/data/dataset.ts";
+import { type ExampleReader, generatedReader, trainingOrder } from "../lib/data/order.ts";
 import { writeFileAtomic, writeTextAtomic } from "../lib/io/atomic.ts";
-import { encodeGif, encodePng, tileFrames } from "../lib/io/image.ts";
+import { datasetReader, openDataset } from "../lib/io/dataset.ts";
+import { encodeGif, encodePng, labelRows, tileFrames } from "../lib/io/image.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
-import type { HgnTrainState } from "../lib/train/hgn.ts";
+import { loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
+import { readMetrics } from "../lib/io/run.ts";
+import type { Model } from "../lib/models/model.ts";
+import { hgn, type HgnObjectiveConfig } from "../lib/models/hgn/loss.ts";
+import { type HgnParams, toBatch } from "../lib/models/hgn/model.ts";
+import { constrained } from "../lib/train/constrained.ts";
+import type { BatchSource } from "../lib/train/fit.ts";
+import { type CheckpointRecord, restoreState, stateRecord } from "../lib/train/checkpoint.ts";
+import {
+  disposeState,
+  isFiniteState,
+  type TrainOptions,
+  type TrainState,
+} from "../lib/train/state.ts";
 import {
   type EvalReport,
   evaluate,
   priorSamples,
   sequenceRollouts,
 } from "../lib/train/evaluate.ts";
-import type { HgnConfig } from "../lib/models/hgn/config.ts";
-import type { HgnParams } from "../lib/models/hgn/model.ts";
-import { type RunSettings, validateSettings } from "./hgn_settings.ts";
+import { type RunSettings, SETTINGS_VERSION, validateSettings } from "./hgn_settings.ts";
 import { UsageError } from "./usage.ts";
 import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
-import { loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
+
+/** The HGN model record of a run (the GECO-constrained one for the stochastic variant). */
+export type HgnRunModel = Model<HgnObjectiveConfig, HgnParams, tf.Tensor5D>;
+
+/** The training state of an HGN run. */
+export type HgnRunState = TrainState<HgnObjectiveConfig, HgnParams, tf.Tensor5D>;
+
+/** The model record a run trains. */
+export const runModel = (settings: RunSettings): HgnRunModel =>
+  (settings.geco ? constrained(hgn) : hgn) as unknown as HgnRunModel;
+
+/** The model config of a run (with its GECO settings when stochastic). */
+export const runConfig = (settings: RunSettings): HgnObjectiveConfig =>
+  settings.geco
+    ? { ...settings.objective, geco: settings.geco } as HgnObjectiveConfig
+    : settings.objective;
+
+/** The training options of a run: the optimiser, the seed and, fingerprinted, data and batch. */
+export const runOptions = (settings: RunSettings): TrainOptions => ({
+  learningRate: settings.train.learningRate,
+  seed: settings.train.seed,
+  context: {
+    batchSize: settings.train.batchSize,
+    trainSize: settings.train.trainSize,
+    data: settings.data,
+  },
+});
 
 /** Reads and validates `DIR/config.json`. */
 export const readSettings = async (dir: string): Promise<RunSettings> => {
@@ -42,38 +83,110 @@ export const readSettings = async (dir: string): Promise<RunSettings> => {
   } catch (e) {
     throw new UsageError(`${file} is not valid JSON (${(e as Error).message})`);
   }
-  if (settings?.version !== 1) {
-    throw new UsageError(`${file}: unsupported run config version ${settings?.version}`);
+  if (settings?.version !== SETTINGS_VERSION) {
+    throw new UsageError(
+      `${file}: run config version ${settings?.version}; this version reads ${SETTINGS_VERSION}`,
+    );
   }
   const valid = validateSettings(settings);
   if (E.isLeft(valid)) throw new UsageError(`${file}: ${valid.left.join("; ")}`);
   return settings;
 };
 
-/** The run's data: the dataset generator its settings describe (31 frames or more). */
-export const dataFor = (settings: RunSettings): Generator =>
-  generator(datasetSpec({
-    system: settings.data.system,
-    seed: settings.data.seed,
-    steps: Math.max(30, settings.train.model.rolloutSteps, settings.run.evalSteps),
-    size: settings.train.model.size,
-    noiseMode: settings.data.noiseMode,
-    ...(settings.data.noiseStd !== undefined ? { noiseStd: settings.data.noiseStd } : {}),
-  }));
+/** Frames each sequence of the run's data has: enough for training and evaluation. */
+const framesNeeded = (settings: RunSettings) =>
+  Math.max(settings.objective.model.rolloutSteps, settings.run.evalSteps) + 1;
+
+/**
+ * The run's data: a dataset directory (checked against the settings) or the generator of the
+ * settings' spec (at least 31 frames, laid out as `cli.ts generate` would write it).
+ */
+export const openReader = async (settings: RunSettings): Promise<ExampleReader> => {
+  const d = settings.data;
+  const model = settings.objective.model;
+  if (d.dir === undefined) {
+    return generatedReader(
+      generator(datasetSpec({
+        system: d.system,
+        seed: d.seed,
+        steps: Math.max(30, framesNeeded(settings) - 1),
+        size: model.size,
+        noiseMode: d.noiseMode,
+        ...(d.noiseStd !== undefined ? { noiseStd: d.noiseStd } : {}),
+      })),
+      { train: settings.train.trainSize, test: settings.run.testSize },
+    );
+  }
+  const ds = await openDataset(d.dir, { system: d.system, size: model.size, seed: d.seed });
+  const m = ds.manifest;
+  const problems = [
+    m.spec.noise.mode !== d.noiseMode &&
+    `it has noise mode ${m.spec.noise.mode}, the run ${d.noiseMode}`,
+    d.noiseStd !== undefined && m.spec.noise.std !== d.noiseStd &&
+    `it has noise std ${m.spec.noise.std}, the run ${d.noiseStd}`,
+    m.spec.frames < framesNeeded(settings) &&
+    `its sequences have ${m.spec.frames} frames, the run needs ${
+      framesNeeded(settings)
+    } (rollout and evaluation steps + 1)`,
+    m.splits.train.count !== settings.train.trainSize &&
+    `it has ${m.splits.train.count} training sequences, the run ${settings.train.trainSize}`,
+    m.splits.test.count < settings.run.testSize &&
+    `it has ${m.splits.test.count} test sequences, the run evaluates ${settings.run.testSize}`,
+  ].filter((x): x is string => typeof x === "string");
+  if (problems.length > 0) {
+    throw new UsageError(`dataset ${d.dir} does not fit: ${problems.join("; ")}`);
+  }
+  return datasetReader(ds);
+};
+
+/** Per-sequence byte arrays of a stacked batch. */
+const sequencesOf = (reader: ExampleReader, pixels: Uint8Array): Uint8Array[] => {
+  const per = reader.spec.frames * reader.spec.render.size ** 2 * 3;
+  return Array.from(
+    { length: pixels.length / per },
+    (_, i) => pixels.subarray(i * per, (i + 1) * per),
+  );
+};
+
+/** The batches a run trains on: the seeded training order over the reader's shards, as tensors. */
+export const trainingSource = (
+  settings: RunSettings,
+  reader: ExampleReader,
+): BatchSource<tf.Tensor5D> => {
+  const model = settings.objective.model;
+  const order = trainingOrder(
+    reader.shardSizes("train"),
+    "train",
+    settings.train.seed,
+    settings.train.batchSize,
+  );
+  const frames = Math.max(model.rolloutSteps + 1, model.inputFrames);
+  return {
+    batchAt: async (step) => {
+      const b = await reader.batch("train", order(step));
+      return toBatch(sequencesOf(reader, b.pixels), frames, model.size);
+    },
+    release: (t) => t.dispose(),
+  };
+};
+
+/** One sequence of a split, as bytes. */
+const sequenceAt = (reader: ExampleReader, split: "train" | "test") => async (i: number) =>
+  (await reader.batch(split, [i])).pixels;
 
 /** Evaluates train and test splits over a `steps`-step unroll and writes `eval.json` (`eval-STEPS.json` for another length); returns both reports. */
 export const evaluateRun = async (
   settings: RunSettings,
   dir: string,
-  model: HgnConfig,
   params: HgnParams,
+  reader: ExampleReader,
   steps = settings.run.evalSteps,
 ): Promise<{ train: EvalReport; test: EvalReport }> => {
-  const gen = dataFor(settings);
+  const model = settings.objective.model;
   const options = { steps, batchSize: 16 };
   const count = settings.run.testSize;
   const on = (split: "train" | "test") =>
-    evaluate(model, params, (i) => gen.example(split, i).pixels, count, options);
+    evaluate(model, params, sequenceAt(reader, split), count, options);
   const report = { train: await on("train"), test: await on("test") };
   const file = steps === settings.run.evalSteps ? "eval.json" : `eval-${steps}.json`;
   await writeTextAtomic(join(dir, file), JSON.stringify(report, null, 2) + "\n");
@@ -83,29 +196,31 @@ export const evaluateRun = async (
 /** A readable table of the paper's metrics. */
 export const evalTable = (r: { train: EvalReport; test: EvalReport }): string => {
   const row = (name: string, f: (x: EvalReport) => string) =>
-    `${name.padEnd(34)}${f(r.train).padStart(12)}${f(r.test).padStart(12)}`;
+    `${name.padEnd(40)}${f(r.train).padStart(12)}${f(r.test).padStart(12)}`;
   return [
-    `${"metric".padEnd(34)}${"train".padStart(12)}${"test".padStart(12)}`,
+    `${"metric".padEnd(40)}${"train".padStart(12)}${"test".padStart(12)}`,
     row(`pixel MSE x1e4 (${r.test.steps}-step unroll)`, (x) => (x.mse * 1e4).toFixed(2)),
     row("static predictor MSE x1e4", (x) => (x.staticMse * 1e4).toFixed(2)),
     row("improvement over static", (x) => `${x.improvementOverStatic.toFixed(2)}x`),
     row("variance of learned H x1e4", (x) => (x.energyVariance * 1e4).toFixed(3)),
     row("valid prediction time (frames)", (x) => x.validPredictionFrames.toFixed(1)),
+    row("VPT, static-normalised (frames)", (x) => x.staticNormalisedVpt.toFixed(1)),
     row("sequences", (x) => String(x.sequences)),
   ].join("\n");
 };
 
-/** Writes the rollout GIFs and the PNG strip of one test sequence and of prior samples. */
+/** Writes the rollout GIFs and the labelled PNG strip of one test sequence and of prior samples. */
 export const writeRollouts = async (
   settings: RunSettings,
   dir: string,
-  model: HgnConfig,
   params: HgnParams,
+  reader: ExampleReader,
   index = 0,
 ): Promise<{ images: [string, string][]; retraceError: number }> => {
-  const gen = dataFor(settings);
+  const model = settings.objective.model;
   const steps = settings.run.evalSteps;
-  const r = await sequenceRollouts(model, params, gen.example("test", index).pixels, steps);
+  const sequence = await sequenceAt(reader, "test")(index);
+  const r = await sequenceRollouts(model, params, sequence, steps);
   const out = join(dir, "rollouts");
   const S = model.size;
   const images: [string, string][] = [];
@@ -127,26 +242,29 @@ export const writeRollouts = async (
   const rows = [r.truth, r.forward, [...r.backward].reverse(), r.faster, r.slower, ...prior].map(
     pick,
   );
-  const strip = tileFrames(rows.flat(), rows.length, rows[0].length, S);
+  const labels = [
+    "truth",
+    "forward",
+    "backward",
+    "dt x2",
+    "dt x0.5",
+    ...prior.map((_, i) => `prior ${i + 1}`),
+  ];
+  const gap = 1;
+  const strip = labelRows(
+    tileFrames(rows.flat(), rows.length, rows[0].length, S, gap),
+    labels,
+    S + gap,
+    {
+      top: gap,
+    },
+  );
   await writeFileAtomic(join(out, "strip.png"), encodePng(strip.rgb, strip.width, strip.height));
   images.push([
     "rollouts/strip.png",
     `rows: truth, forward, backward (reversed), dt x2, dt x0.5, 4 prior samples; every ${every} steps`,
   ]);
   return { images, retraceError: r.retraceError };
-};
-
-/** Reads `metrics.jsonl` (skipping nothing: a damaged line is an error naming the file). */
-const readMetrics = async (dir: string): Promise<Record<string, number>[]> => {
-  const file = join(dir, "metrics.jsonl");
-  const text = await Deno.readTextFile(file).catch(() => "");
-  return text.split("\n").filter((l) => l.trim()).map((l, i) => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      throw new UsageError(`${file}: line ${i + 1} is not valid JSON`);
-    }
-  });
 };
 
 /** Writes `report.html` from the metrics, the evaluation and the rollout images. */
@@ -160,14 +278,21 @@ export const writeReport = async (
   const metrics = await readMetrics(dir);
   const series = (key: string) => ({
     name: key,
-    points: metrics.map((m) => [m.step, m[key]] as [number, number]),
+    points: metrics.filter((m) => typeof m[key] === "number").map((m) =>
+      [m.step, m[key] as number] as [number, number]
+    ),
   });
   const charts = [
     lineChart("pixel MSE (log10)", [series("mse")], { log: true }),
-    lineChart("KL per latent entry (log10)", [series("kl")], { log: true }),
-    lineChart("GECO multiplier lambda", [series("lambda")]),
     lineChart("loss", [series("loss")]),
+    lineChart("gradient norm (log10)", [series("gradNorm")], { log: true }),
   ];
+  if (settings.geco) {
+    charts.push(
+      lineChart("KL per latent entry (log10)", [series("kl")], { log: true }),
+      lineChart("GECO multiplier lambda", [series("lambda")]),
+    );
+  }
   if (evalReport) {
     charts.push(lineChart(
       "per-step MSE of the unroll (log10)",
@@ -194,23 +319,24 @@ export const writeReport = async (
 export const finishRun = async (
   settings: RunSettings,
   dir: string,
-  state: HgnTrainState,
+  state: HgnRunState,
+  reader: ExampleReader,
   backendReport: string,
   backend: string,
 ): Promise<void> => {
-  const model = settings.train.model;
+  const model = settings.objective.model;
   console.log(
     `train: evaluating ${settings.run.testSize} train and test sequences (${settings.run.evalSteps}-step unroll)`,
   );
-  const evalReport = await evaluateRun(settings, dir, model, state.params);
+  const evalReport = await evaluateRun(settings, dir, state.params, reader);
   console.log(evalTable(evalReport));
+  let horizon: { train: EvalReport; test: EvalReport } | undefined;
   if (model.rolloutSteps < settings.run.evalSteps) {
     // Also on the horizon the model was trained on (the paper trains and scores 30 steps alike).
-    console.log(
-      evalTable(await evaluateRun(settings, dir, model, state.params, model.rolloutSteps)),
-    );
+    horizon = await evaluateRun(settings, dir, state.params, reader, model.rolloutSteps);
+    console.log(evalTable(horizon));
   }
-  const { images, retraceError } = await writeRollouts(settings, dir, model, state.params);
+  const { images, retraceError } = await writeRollouts(settings, dir, state.params, reader);
   console.log(
     `backward rollout retraces the forward one within ${
       retraceError.toExponential(2)
@@ -221,11 +347,21 @@ export const finishRun = async (
     dir,
     [
       ["system", settings.data.system],
+      ["data", settings.data.dir ?? `generated from seed ${settings.data.seed}`],
       ["steps", String(state.step)],
       ["backend", `${backend} (${backendReport})`],
       ["model", JSON.stringify(model)],
-      ["test MSE x1e4", (evalReport.test.mse * 1e4).toFixed(2)],
+      [`test MSE x1e4 (${evalReport.test.steps} steps)`, (evalReport.test.mse * 1e4).toFixed(2)],
       ["test static-predictor MSE x1e4", (evalReport.test.staticMse * 1e4).toFixed(2)],
+      ...(horizon
+        ? [[
+          `test MSE x1e4 (${horizon.test.steps} steps, trained horizon)`,
+          `${(horizon.test.mse * 1e4).toFixed(2)} (${
+            horizon.test.improvementOverStatic.toFixed(2)
+          }x static)`,
+        ] as [string, string]]
+        : []),
+      ["valid prediction time (test, frames)", evalReport.test.validPredictionFrames.toFixed(1)],
       ["backward retrace error", retraceError.toExponential(2)],
     ],
     evalReport,
@@ -236,15 +372,26 @@ export const finishRun = async (
   );
 };
 
+/** Loads the newest checkpoint of a run, checked against the run's config.json. */
+export const loadRunState = async (dir: string, settings: RunSettings): Promise<HgnRunState> =>
+  restoreState(runModel(settings), await loadLatestCheckpoint(join(dir, "checkpoints")) as never, {
+    config: runConfig(settings),
+    options: runOptions(settings),
+  });
+
+/** The checkpoint record of a state (for `saveCheckpoint`). */
+export const checkpointOf = (state: HgnRunState): Promise<CheckpointRecord> => stateRecord(state);
+
 /**
  * Opens a trained run for `eval` and `rollout`: its settings, the backend (the run's unless
- * `backend` overrides it; its report line printed with `label`), and its newest checkpoint.
+ * `backend` overrides it; its report line printed with `label`), its data and its newest
+ * checkpoint (which must be finite).
  */
 export const openRun = async (
   label: string,
   dir: string | undefined,
   backend: string | undefined,
-): Promise<{ dir: string; settings: RunSettings; state: HgnTrainState }> => {
+): Promise<{ dir: string; settings: RunSettings; state: HgnRunState; reader: ExampleReader }> => {
   if (!dir) throw new UsageError("--run DIR is required (a directory written by 'cli.ts train')");
   const settings = await readSettings(dir);
   const request = (backend ?? settings.run.backend) as BackendRequest;
@@ -253,6 +400,14 @@ export const openRun = async (
       `--backend must be one of ${backendRequests.join(", ")}, got '${request}'`,
     );
   }
+  const reader = await openReader(settings);
   console.log(`${label}: ${(await useBackend(request)).report}`);
-  return { dir, settings, state: await loadLatestCheckpoint(join(dir, "checkpoints")) };
+  const state = await loadRunState(dir, settings);
+  if (!await isFiniteState(state)) {
+    disposeState(state);
+    throw new UsageError(
+      `${dir}: the newest checkpoint (step ${state.step}) holds NaN or infinite weights; nothing it predicts means anything`,
+    );
+  }
+  return { dir, settings, state, reader };
 };

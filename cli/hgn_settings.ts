@@ -12,18 +12,36 @@ import {
   SMALL_HGN,
   validateHgnConfig,
 } from "../lib/models/hgn/config.ts";
-import type { HgnTrainConfig } from "../lib/train/hgn.ts";
+import type { HgnObjectiveConfig } from "../lib/models/hgn/loss.ts";
+import type { GecoConfig } from "../lib/train/constrained.ts";
 import { type BackendRequest, backendRequests } from "../lib/tensor/backend.ts";
 import { systems } from "../lib/systems/registry.ts";
 import type { NoiseMode } from "../lib/data/dataset.ts";
 import { intFlag, numberFlag, type Options, UsageError } from "./usage.ts";
 
+/** The config.json version this code writes and reads. */
+export const SETTINGS_VERSION = 2;
+
 /** Everything a run needs, as saved in `config.json`. */
 export interface RunSettings {
-  readonly version: 1;
+  readonly version: typeof SETTINGS_VERSION;
   readonly preset: "small" | "paper";
-  readonly train: HgnTrainConfig;
+  /** the model record's config: the network, scored frames, curriculum */
+  readonly objective: HgnObjectiveConfig;
+  /** the Lagrange multiplier of the stochastic variant (absent: deterministic, plain MSE) */
+  readonly geco?: GecoConfig;
+  readonly train: {
+    readonly batchSize: number;
+    /** Adam learning rate of the weights (paper: 1.5e-4) */
+    readonly learningRate: number;
+    /** seed of the weights, the batch order and each update's randomness */
+    readonly seed: number;
+    /** training sequences cycled through (seeded shuffle per epoch) */
+    readonly trainSize: number;
+  };
   readonly data: {
+    /** a dataset directory written by `cli.ts generate` (absent: generated from the seed) */
+    readonly dir?: string;
     readonly system: string;
     readonly seed: number;
     readonly noiseMode: NoiseMode;
@@ -48,7 +66,7 @@ export interface RunSettings {
 /** The flags of `train` (eval and rollout take a subset). */
 export const trainOptions = {
   preset: { type: "string", default: "small" },
-  system: { type: "string", default: "mass-spring" },
+  system: { type: "string" },
   size: { type: "string" },
   steps: { type: "string" },
   minutes: { type: "string" },
@@ -88,6 +106,7 @@ export const trainOptions = {
   "checkpoint-every": { type: "string" },
   keep: { type: "string" },
   backend: { type: "string", default: "auto" },
+  data: { type: "string" },
   out: { type: "string" },
   resume: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -102,8 +121,10 @@ type Flags = {
 const PRESETS = {
   small: {
     model: SMALL_HGN,
-    steps: 100000,
-    minutes: 13,
+    // A fixed number of updates, not a wall-clock budget: the same command gives the same model
+    // and numbers on every machine with the same backend.
+    steps: 900,
+    minutes: 0,
     batchSize: 8,
     lr: 2e-3,
     gecoInit: 100,
@@ -140,8 +161,8 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
   const m = preset.model;
   const num = (name: keyof Flags, fallback: number) =>
     numberFlag(name, flags[name] as string | undefined, fallback);
-  const int = (name: keyof Flags, fallback: number, min = 1) =>
-    intFlag(name, flags[name] as string | undefined, fallback, min);
+  const int = (name: keyof Flags, fallback: number, min = 1, max?: number) =>
+    intFlag(name, flags[name] as string | undefined, fallback, min, max);
   const model: HgnConfig = {
     ...m,
     size: int("size", m.size),
@@ -166,26 +187,35 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
   const start = int("rollout-start", model.rolloutSteps);
   const backend = flags.backend ?? "auto";
   const noiseMode = flags["noise-mode"] ?? preset.noiseMode;
+  const stochastic = !model.deterministic;
+  const framesPerUpdate = int("frames-per-update", preset.framesPerUpdate, 0);
   const settings: RunSettings = {
-    version: 1,
+    version: SETTINGS_VERSION,
     preset: presetName,
-    train: {
+    objective: {
       model,
-      objective: {
-        tolerance: num("geco-tolerance", 1e-3),
-        framesPerUpdate: int("frames-per-update", preset.framesPerUpdate, 0),
-      },
-      batchSize: int("batch-size", preset.batchSize),
-      learningRate: num("lr", preset.lr),
-      multiplierInit: num("geco-init", preset.gecoInit),
-      multiplierLearningRate: num("geco-lr", preset.gecoLr),
-      seed: int("seed", 0, 0),
-      trainSize: int("train-size", 50000),
+      ...(framesPerUpdate > 0 ? { framesPerUpdate } : {}),
       ...(hold + grow > 0 ? { curriculum: { from: start, hold, grow } } : {}),
     },
+    ...(stochastic
+      ? {
+        geco: {
+          tolerance: num("geco-tolerance", 1e-3),
+          init: num("geco-init", preset.gecoInit),
+          learningRate: num("geco-lr", preset.gecoLr),
+        },
+      }
+      : {}),
+    train: {
+      batchSize: int("batch-size", preset.batchSize),
+      learningRate: num("lr", preset.lr),
+      seed: int("seed", 0, 0, 0xffffffff),
+      trainSize: int("train-size", 50000),
+    },
     data: {
+      ...(flags.data !== undefined ? { dir: flags.data } : {}),
       system: flags.system ?? "mass-spring",
-      seed: int("data-seed", 0, 0),
+      seed: int("data-seed", 0, 0, 0xffffffff),
       noiseMode: noiseMode as NoiseMode,
       ...(flags["noise-std"] !== undefined ? { noiseStd: num("noise-std", 0) } : {}),
     },
@@ -207,7 +237,9 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
 
 /** Validates settings (also those read back from a run's `config.json`). */
 export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> => {
-  const model = validateHgnConfig(s.train.model);
+  const model = validateHgnConfig(s.objective.model);
+  const m = s.objective.model;
+  const geco = s.geco;
   const positive = (x: number) => Number.isFinite(x) && x > 0;
   return validateAll(s, [
     ...(E.isLeft(model) ? [model] : []),
@@ -228,19 +260,24 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
     ),
     check(s.train.learningRate, positive, `--lr must be > 0, got ${s.train.learningRate}`),
     check(
-      s.train.multiplierLearningRate,
-      (x) => Number.isFinite(x) && x >= 0,
-      `--geco-lr must be >= 0, got ${s.train.multiplierLearningRate}`,
+      geco,
+      (g) => g === undefined || (Number.isFinite(g.learningRate) && g.learningRate >= 0),
+      `--geco-lr must be >= 0, got ${geco?.learningRate}`,
     ),
     check(
-      s.train.multiplierInit,
-      positive,
-      `--geco-init must be > 0, got ${s.train.multiplierInit}`,
+      geco,
+      (g) => g === undefined || positive(g.init),
+      `--geco-init must be > 0, got ${geco?.init}`,
     ),
     check(
-      s.train.objective.tolerance,
-      (x) => Number.isFinite(x) && x >= 0,
-      `--geco-tolerance must be >= 0, got ${s.train.objective.tolerance}`,
+      geco,
+      (g) => g === undefined || (Number.isFinite(g.tolerance) && g.tolerance >= 0),
+      `--geco-tolerance must be >= 0, got ${geco?.tolerance}`,
+    ),
+    check(
+      geco,
+      (g) => (g === undefined) === m.deterministic,
+      "the GECO settings are present exactly when the model is stochastic",
     ),
     check(
       s.run.minutes,
@@ -248,23 +285,28 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       `--minutes must be >= 0 (0: no limit), got ${s.run.minutes}`,
     ),
     check(
-      s.train.curriculum,
+      s.objective.curriculum,
       (c) =>
         c === undefined ||
-        (Number.isInteger(c.from) && c.from >= 1 && c.from <= s.train.model.rolloutSteps),
-      `--rollout-start must be an integer in [1, --rollout-steps = ${s.train.model.rolloutSteps}], got ${s.train.curriculum?.from}`,
+        (Number.isInteger(c.from) && c.from >= 1 && c.from <= m.rolloutSteps),
+      `--rollout-start must be an integer in [1, --rollout-steps = ${m.rolloutSteps}], got ${s.objective.curriculum?.from}`,
     ),
     check(
-      s.train.curriculum,
+      s.objective.curriculum,
       (c) =>
         c === undefined ||
         [c.hold, c.grow].every((u) => Number.isInteger(u) && u >= 0),
-      `--rollout-hold and --rollout-grow must be integers >= 0, got ${s.train.curriculum?.hold} and ${s.train.curriculum?.grow}`,
+      `--rollout-hold and --rollout-grow must be integers >= 0, got ${s.objective.curriculum?.hold} and ${s.objective.curriculum?.grow}`,
     ),
     check(
       s.run.evalSteps,
-      (x) => x + 1 >= s.train.model.inputFrames,
-      `--eval-steps + 1 must cover the ${s.train.model.inputFrames} input frames, got ${s.run.evalSteps}`,
+      (x) => x + 1 >= m.inputFrames,
+      `--eval-steps + 1 must cover the ${m.inputFrames} input frames, got ${s.run.evalSteps}`,
+    ),
+    check(
+      s.train.trainSize,
+      (n) => n >= s.train.batchSize,
+      `--train-size (${s.train.trainSize}) must be at least --batch-size (${s.train.batchSize})`,
     ),
   ]);
 };

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { disposeTrainState } from "../lib/train/hgn.ts";
+import { disposeState } from "../lib/train/state.ts";
 import { openRun, writeRollouts } from "./hgn_run.ts";
 import { intFlag, parseFlags } from "./usage.ts";
 
@@ -37,8 +37,8 @@ export const run = async (argv: string[]): Promise<void> => {
   const { images, retraceError } = await writeRollouts(
     settings,
     dir,
-    settings.train.model,
     state.params,
+    opened.reader,
     intFlag("index", flags.index, 0, 0),
   );
   console.log(
@@ -47,5 +47,5 @@ export const run = async (argv: string[]): Promise<void> => {
     } (max |state difference|)`,
   );
   for (const [file, caption] of images) console.log(`  ${join(dir, file)}  ${caption}`);
-  disposeTrainState(state);
+  disposeState(state);
 };

@@ -1,27 +1,28 @@
 /**
  * `cli.ts train`: trains a Hamiltonian Generative Network on a built-in system, its data generated
- * from a seed (the same bytes `cli.ts generate` writes). Writes a run directory: `config.json`,
- * `metrics.jsonl`, `checkpoints/` (atomic, the last N kept), rollout GIFs, `eval.json` and
- * `report.html`. `--resume DIR` continues a run exactly; Ctrl-C saves a checkpoint and exits;
+ * from a seed (the same bytes `cli.ts generate` writes) or read from a dataset directory
+ * (`--data`). The loop is the library's `fit`; this file keeps flags, signals and the progress
+ * line. Writes a run directory: `config.json`, `metrics.jsonl`, `checkpoints/` (atomic, the last
+ * N kept, finite states only), rollout GIFs, `eval.json` and `report.html`. `--resume DIR`
+ * continues a run exactly; Ctrl-C (exit 130) or SIGTERM (exit 143) saves a checkpoint and exits;
  * a NaN or infinite loss stops the run and keeps the last good checkpoint.
  *
  * @module
  */
-import { join } from "node:path";
 import { SingleBar } from "../lib/deps/progress.ts";
 import { tf } from "../lib/deps/tf.ts";
 import { useBackend } from "../lib/tensor/backend.ts";
+import { fit } from "../lib/train/fit.ts";
 import {
-  batchIndices,
-  type HgnTrainState,
-  initTrainState,
+  disposeState,
+  initState,
+  isFiniteState,
   NonFiniteLossError,
   type StepMetrics,
-  toBatch,
-  trainStep,
-} from "../lib/train/hgn.ts";
-import { listCheckpoints, loadLatestCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
-import { writeTextAtomic } from "../lib/io/atomic.ts";
+} from "../lib/train/state.ts";
+import { saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { claimRunDir, openMetrics, writeRunConfig } from "../lib/io/run.ts";
+import { openDataset } from "../lib/io/dataset.ts";
 import { parseFlags, UsageError } from "./usage.ts";
 import {
   type RunSettings,
@@ -29,8 +30,20 @@ import {
   trainOptions,
   validateSettings,
 } from "./hgn_settings.ts";
-import { dataFor, finishRun, readSettings } from "./hgn_run.ts";
+import {
+  checkpointOf,
+  finishRun,
+  type HgnRunState,
+  loadRunState,
+  openReader,
+  readSettings,
+  runConfig,
+  runModel,
+  runOptions,
+  trainingSource,
+} from "./hgn_run.ts";
 import { E } from "../lib/deps/fp.ts";
+import { join } from "node:path";
 
 /** One line for the command list. */
 export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";
@@ -38,14 +51,17 @@ export const summary = "train an HGN (default: mass-spring, 32 px, sized for a C
 const HELP = `usage: deno run -A cli.ts train [flags]
 Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized: the
 deterministic variant, 10-step rollouts scoring 6 random frames per update, batch 8, noise on the
-initial state only; stops after --minutes 13), mass-spring, 32 px, data from --data-seed.
+initial state only, a fixed 900 updates: the same model on every machine with the same backend),
+mass-spring, 32 px, data generated from --data-seed (or read from --data DIR).
 For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --rollout-steps 30 --frames-per-update 11 --rollout-start 10 --rollout-hold 1000
-  --rollout-grow 300 --minutes 30
+  --rollout-grow 300 --steps 2100
   --preset small|paper   model and schedule (paper: the paper's configuration, for a GPU)
   --system NAME          mass-spring, pendulum, two-body, three-body, henon-heiles, non-separable
-  --steps N              total updates (default small 100000, paper 15000)
-  --minutes X            stop after X minutes in this invocation, with a checkpoint (0: no limit)
+  --data DIR             train on a dataset written by 'cli.ts generate' (its system, size, noise,
+                         seed and sizes are used; a contradicting flag is an error)
+  --steps N              total updates (default small 900, paper 15000)
+  --minutes X            also stop after X minutes in this invocation, with a checkpoint (0: no cap)
   --batch-size N --lr X --seed N --train-size N --data-seed N
   --rollout-steps N --input-frames N --dt X --size 32|64
   --integrator NAME      leapfrog (default), euler, rk4, yoshida4, ... (core registry)
@@ -59,174 +75,241 @@ For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --noise-mode observation|initial|none  --noise-std X
   --test-size N --eval-steps N --log-every N --checkpoint-every N --keep N
   --backend auto|webgpu|wasm|cpu
-  --out DIR              run directory (default runs/<system>-<time>)
+  --out DIR              run directory (default runs/<system>-<time>, made unique)
   --resume DIR           continue the run in DIR (other flags may extend --steps/--minutes)`;
 
-/** Runs the command. */
-export const run = async (argv: string[]): Promise<void> => {
+/** Quotes a path for a POSIX shell when it needs it. */
+const shellQuote = (s: string) =>
+  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** Settings for `--resume DIR`: the run's own, with only --steps, --minutes, --backend changed. */
+const resumeSettings = async (
+  flags: ReturnType<typeof parseFlags<typeof trainOptions>>,
+  dir: string,
+): Promise<RunSettings> => {
+  const resumable = new Set(["resume", "steps", "minutes", "backend", "help"]);
+  const defaults: Record<string, unknown> = Object.fromEntries(
+    Object.entries(trainOptions).map(([k, o]) => [k, "default" in o ? o.default : undefined]),
+  );
+  const fixed = Object.entries(flags).filter(([k, v]) => !resumable.has(k) && v !== defaults[k])
+    .map(([k]) => k);
+  if (fixed.length > 0) {
+    throw new UsageError(
+      `--${
+        fixed[0]
+      } cannot change on --resume (the run keeps its config.json); with --resume only --steps, --minutes and --backend are accepted`,
+    );
+  }
+  const saved = await readSettings(dir);
+  const settings: RunSettings = {
+    ...saved,
+    run: {
+      ...saved.run,
+      ...(flags.steps !== undefined
+        ? { steps: settingsFromFlags({ steps: flags.steps }).run.steps }
+        : {}),
+      ...(flags.minutes !== undefined
+        ? { minutes: settingsFromFlags({ minutes: flags.minutes }).run.minutes }
+        : {}),
+      ...(flags.backend !== undefined && flags.backend !== "auto"
+        ? { backend: flags.backend as RunSettings["run"]["backend"] }
+        : {}),
+    },
+  };
+  const valid = validateSettings(settings);
+  if (E.isLeft(valid)) throw new UsageError(valid.left.join("; "));
+  return settings;
+};
+
+/**
+ * Settings for `--data DIR`: the dataset's system, seed, noise, size and training count; a flag
+ * given explicitly that contradicts the manifest is an error.
+ */
+const dataSettings = async (
+  flags: ReturnType<typeof parseFlags<typeof trainOptions>>,
+  settings: RunSettings,
+): Promise<RunSettings> => {
+  const dir = settings.data.dir!;
+  const { spec, splits } = (await openDataset(dir)).manifest;
+  const given: [keyof typeof trainOptions, unknown, unknown][] = [
+    ["system", flags.system, spec.system],
+    ["data-seed", flags["data-seed"] && Number(flags["data-seed"]), spec.seed],
+    ["noise-mode", flags["noise-mode"], spec.noise.mode],
+    ["noise-std", flags["noise-std"] && Number(flags["noise-std"]), spec.noise.std],
+    ["size", flags.size && Number(flags.size), spec.render.size],
+    ["train-size", flags["train-size"] && Number(flags["train-size"]), splits.train.count],
+  ];
+  const clash = given.filter(([, flag, actual]) => flag !== undefined && flag !== actual);
+  if (clash.length > 0) {
+    throw new UsageError(
+      `--data ${dir}: ${
+        clash.map(([k, flag, actual]) => `--${k} ${flag} contradicts the dataset's ${actual}`)
+          .join("; ")
+      } (drop the flag: the dataset's value is used)`,
+    );
+  }
+  const out: RunSettings = {
+    ...settings,
+    objective: {
+      ...settings.objective,
+      model: { ...settings.objective.model, size: spec.render.size },
+    },
+    train: { ...settings.train, trainSize: splits.train.count },
+    data: {
+      dir,
+      system: spec.system,
+      seed: spec.seed,
+      noiseMode: spec.noise.mode,
+      noiseStd: spec.noise.std,
+    },
+    run: { ...settings.run, testSize: Math.min(settings.run.testSize, splits.test.count) },
+  };
+  const valid = validateSettings(out);
+  if (E.isLeft(valid)) throw new UsageError(valid.left.join("; "));
+  return out;
+};
+
+/** Runs the command; resolves to the exit status (130 after Ctrl-C, 143 after SIGTERM). */
+export const run = async (argv: string[]): Promise<number> => {
   const flags = parseFlags(argv, trainOptions);
   if (flags.help) {
     console.log(HELP);
-    return;
+    return 0;
   }
   let settings: RunSettings;
-  let dir: string;
-  let state: HgnTrainState | undefined;
-  if (flags.resume) {
-    dir = flags.resume;
-    const resumable = new Set(["resume", "steps", "minutes", "backend", "help"]);
-    const defaults: Record<string, unknown> = Object.fromEntries(
-      Object.entries(trainOptions).map(([k, o]) => [k, "default" in o ? o.default : undefined]),
-    );
-    const fixed = Object.entries(flags).filter(([k, v]) => !resumable.has(k) && v !== defaults[k])
-      .map(([k]) => k);
-    if (fixed.length > 0) {
-      throw new UsageError(
-        `--${
-          fixed[0]
-        } cannot change on --resume (the run keeps its config.json); with --resume only --steps, --minutes and --backend are accepted`,
-      );
-    }
-    const saved = await readSettings(dir);
-    settings = {
-      ...saved,
-      run: {
-        ...saved.run,
-        ...(flags.steps !== undefined
-          ? { steps: settingsFromFlags({ steps: flags.steps }).run.steps }
-          : {}),
-        ...(flags.minutes !== undefined ? { minutes: Number(flags.minutes) } : {}),
-        ...(flags.backend !== undefined && flags.backend !== "auto"
-          ? { backend: flags.backend as RunSettings["run"]["backend"] }
-          : {}),
-      },
-    };
-    const valid = validateSettings(settings);
-    if (E.isLeft(valid)) throw new UsageError(valid.left.join("; "));
+  if (flags.resume !== undefined) {
+    settings = await resumeSettings(flags, flags.resume);
   } else {
     settings = settingsFromFlags(flags);
-    dir = flags.out ??
-      join(
-        "runs",
-        `${settings.data.system}-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`,
-      );
-    if ((await listCheckpoints(join(dir, "checkpoints"))).length > 0) {
-      throw new UsageError(
-        `${dir} already holds a run; continue it with --resume ${dir} or choose another --out`,
-      );
-    }
+    if (settings.data.dir !== undefined) settings = await dataSettings(flags, settings);
   }
+  const reader = await openReader(settings);
+  const dir = flags.resume ?? await claimRunDir(
+    flags.out !== undefined ? { dir: flags.out } : {
+      base: "runs",
+      name: `${settings.data.system}-${
+        new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)
+      }`,
+    },
+  );
   const choice = await useBackend(settings.run.backend);
   console.log(`train: ${choice.report}`);
-  if (flags.resume) {
-    state = await loadLatestCheckpoint(join(dir, "checkpoints"));
+  const model = runModel(settings);
+  let state: HgnRunState;
+  if (flags.resume !== undefined) {
+    state = await loadRunState(dir, settings);
     console.log(`train: resuming ${dir} at step ${state.step}`);
   } else {
-    await Deno.mkdir(dir, { recursive: true });
-    await writeTextAtomic(join(dir, "config.json"), JSON.stringify(settings, null, 2) + "\n");
-    state = initTrainState(settings.train);
+    await writeRunConfig(dir, settings);
+    state = initState(model, runConfig(settings), runOptions(settings));
   }
-  const { train, run: r } = settings;
-  const model = train.model;
-  const gen = dataFor(settings);
-  const frames = model.rolloutSteps + 1;
+  const r = settings.run;
+  const m = settings.objective.model;
+  const c = settings.objective.curriculum;
   console.log(
-    `train: HGN on ${settings.data.system} (${model.size} px, ${model.hamiltonian} H, ${model.integrator}, dt ${model.dt}, ` +
-      `${model.rolloutSteps}-step rollouts${
-        train.curriculum
-          ? ` after ${train.curriculum.from} for ${train.curriculum.hold} updates, growing over ${train.curriculum.grow}`
-          : ""
-      }, batch ${train.batchSize}) -> ${dir}`,
+    `train: HGN on ${settings.data.system} (${m.size} px, ${m.hamiltonian} H, ${m.integrator}, dt ${m.dt}, ` +
+      `${m.rolloutSteps}-step rollouts${
+        c ? ` after ${c.from} for ${c.hold} updates, growing over ${c.grow}` : ""
+      }, batch ${settings.train.batchSize}, data ${settings.data.dir ?? "generated"}) -> ${dir}`,
   );
-  let interrupted = false;
-  const onInterrupt = () => (interrupted = true);
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  const checkpoints = join(dir, "checkpoints");
+  const save = async () => saveCheckpoint(checkpoints, await checkpointOf(state), r.keep);
+  let signal: "SIGINT" | "SIGTERM" | undefined;
+  const onInt = () => (signal ??= "SIGINT");
+  const onTerm = () => (signal ??= "SIGTERM");
+  Deno.addSignalListener("SIGINT", onInt);
+  Deno.addSignalListener("SIGTERM", onTerm);
   const bar = Deno.stderr.isTerminal()
     ? new SingleBar({
       format:
-        "train [{bar}] {value}/{total} | loss {loss} | mse {mse} | kl {kl} | lambda {lambda} | T {t} | {rate} steps/s",
+        "train [{bar}] {value}/{total} | loss {loss} | mse {mse} | T {t} | {rate} steps/s | ETA {eta}",
       hideCursor: true,
     })
     : undefined;
   const startStep = state.step;
-  bar?.start(r.steps, state.step, { loss: "-", mse: "-", kl: "-", lambda: "-", t: "-", rate: "-" });
+  bar?.start(r.steps, state.step, { loss: "-", mse: "-", t: "-", rate: "-", eta: "-" });
   const started = performance.now();
-  const metricsFile = await Deno.open(join(dir, "metrics.jsonl"), { append: true, create: true });
-  const write = (line: object) =>
-    metricsFile.write(new TextEncoder().encode(JSON.stringify(line) + "\n"));
-  let last: StepMetrics | undefined;
-  let stopReason = "reached --steps";
-  try {
-    while (state.step < r.steps) {
-      if (interrupted) {
-        stopReason = "interrupted (Ctrl-C)";
-        break;
-      }
-      if (r.minutes > 0 && performance.now() - started > r.minutes * 60_000) {
-        stopReason = `reached --minutes ${r.minutes}`;
-        break;
-      }
-      const idx = batchIndices(train.seed, train.trainSize, train.batchSize, state.step);
-      const batch = toBatch(idx.map((i) => gen.example("train", i).pixels), frames, model.size);
-      try {
-        last = await trainStep(state, batch);
-      } finally {
-        batch.dispose();
-      }
-      const rate = (state.step - startStep) / ((performance.now() - started) / 1000);
-      if (state.step % r.logEvery === 0 || state.step === r.steps) {
-        await write({
-          ...last,
-          seconds: (performance.now() - started) / 1000,
-          stepsPerSecond: rate,
-        });
-        if (!bar) {
-          console.log(
-            `step ${last.step}/${r.steps} loss ${last.loss.toExponential(3)} mse ${
-              last.mse.toExponential(3)
-            } kl ${last.kl.toExponential(2)} lambda ${
-              last.lambda.toFixed(3)
-            } T ${last.rolloutSteps} ${rate.toFixed(2)} steps/s`,
-          );
-        }
-      }
-      bar?.update(state.step, {
-        loss: last.loss.toExponential(2),
-        mse: last.mse.toExponential(2),
-        kl: last.kl.toExponential(2),
-        lambda: last.lambda.toFixed(2),
-        t: last.rolloutSteps,
-        rate: rate.toFixed(2),
-      });
-      if (state.step % r.checkpointEvery === 0) {
-        await saveCheckpoint(join(dir, "checkpoints"), state, r.keep);
+  const log = await openMetrics(dir, flags.resume !== undefined ? state.step : undefined);
+  const eta = (rate: number) => {
+    const s = Math.max(0, (r.steps - state.step) / rate);
+    return s >= 3600
+      ? `${(s / 3600).toFixed(1)} h`
+      : s >= 60
+      ? `${(s / 60).toFixed(1)} min`
+      : `${s.toFixed(0)} s`;
+  };
+  const fmt = (x: number | undefined, digits = 3) =>
+    x === undefined ? "-" : x.toExponential(digits);
+  const onStep = async (last: StepMetrics) => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = (state.step - startStep) / seconds;
+    if (state.step % r.logEvery === 0 || state.step === r.steps) {
+      await log.append({ ...last, seconds, stepsPerSecond: rate });
+      if (!bar) {
+        console.log(
+          `step ${last.step}/${r.steps} loss ${fmt(last.loss)} mse ${fmt(last.mse)}${
+            last.lambda !== undefined
+              ? ` kl ${fmt(last.kl, 2)} lambda ${last.lambda.toFixed(3)}`
+              : ""
+          } T ${last.rolloutSteps} ${rate.toFixed(2)} steps/s ETA ${eta(rate)}`,
+        );
       }
     }
+    bar?.update(state.step, {
+      loss: fmt(last.loss, 2),
+      mse: fmt(last.mse, 2),
+      t: last.rolloutSteps,
+      rate: rate.toFixed(2),
+      eta: eta(rate),
+    });
+    if (state.step % r.checkpointEvery === 0) await save();
+  };
+  const shouldStop = () => {
+    if (signal === "SIGINT") return "interrupted (Ctrl-C)";
+    if (signal === "SIGTERM") return "terminated (SIGTERM)";
+    if (r.minutes > 0 && performance.now() - started > r.minutes * 60_000) {
+      return `reached --minutes ${r.minutes}`;
+    }
+    return undefined;
+  };
+  let reason: string;
+  try {
+    reason =
+      (await fit(state, trainingSource(settings, reader), { steps: r.steps, onStep, shouldStop }))
+        .reason;
   } catch (e) {
+    bar?.stop();
+    log.close();
     if (e instanceof NonFiniteLossError) {
-      bar?.stop();
-      const file = await saveCheckpoint(join(dir, "checkpoints"), state, r.keep);
-      metricsFile.close();
+      // The update was not applied: the state holds the last good weights (checked, never saved
+      // when not finite).
+      const kept = await isFiniteState(state) ? await save() : "none (the state is not finite)";
       throw new UsageError(
-        `${e.message}; last good checkpoint: ${file} (lower --lr, or resume with --resume ${dir})`,
+        `${e.message}; last good checkpoint: ${kept} (lower --lr, or resume with --resume ${
+          shellQuote(dir)
+        })`,
       );
     }
     throw e;
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    Deno.removeSignalListener("SIGINT", onInt);
+    Deno.removeSignalListener("SIGTERM", onTerm);
   }
   bar?.stop();
-  metricsFile.close();
-  const file = await saveCheckpoint(join(dir, "checkpoints"), state, r.keep);
+  log.close();
+  const file = await save();
   const minutes = (performance.now() - started) / 60_000;
   console.log(
-    `train: stopped at step ${state.step} (${stopReason}) after ${
-      minutes.toFixed(1)
-    } min; checkpoint ${file}`,
+    `train: stopped at step ${state.step} (${
+      reason === "steps" ? "reached --steps" : reason
+    }) after ${minutes.toFixed(1)} min; checkpoint ${file}`,
   );
-  if (interrupted) {
-    console.log(`train: resume with: deno run -A cli.ts train --resume ${dir}`);
-    return;
+  if (signal !== undefined) {
+    console.log(`train: resume with: deno run -A cli.ts train --resume ${shellQuote(dir)}`);
+    disposeState(state);
+    return signal === "SIGINT" ? 130 : 143;
   }
-  await finishRun(settings, dir, state, choice.report, tf.getBackend());
+  await finishRun(settings, dir, state, reader, choice.report, tf.getBackend());
+  disposeState(state);
+  return 0;
 };

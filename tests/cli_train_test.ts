@@ -1,8 +1,7 @@
 // `cli.ts train` as a user runs it: a tiny model end to end, resume, Ctrl-C, bad input.
 import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { runCli } from "./_cli.ts";
+import { interruptCli, runCli, runCliIn } from "./_cli.ts";
 
 const TINY_FLAGS = [
   "--backend",
@@ -71,7 +70,7 @@ Deno.test("cli train: a tiny run writes its run directory, and --resume continue
     ok(/--run DIR is required/.test(noRun.stderr));
     const again = await runCli("train", ...TINY_FLAGS, "--steps", "2", "--out", dir);
     strictEqual(again.code, 2);
-    ok(/already holds a run; continue it with --resume/.test(again.stderr));
+    ok(/already holds a run; continue it with --resume/.test(again.stderr), again.stderr);
     const changed = await runCli("train", "--resume", dir, "--lr", "0.5");
     strictEqual(changed.code, 2);
     ok(/--lr cannot change on --resume/.test(changed.stderr), changed.stderr);
@@ -82,53 +81,164 @@ Deno.test("cli train: a tiny run writes its run directory, and --resume continue
     await Deno.writeFile(join(dir, "checkpoints/step-0000003.ckpt"), new Uint8Array(64));
     const damaged = await runCli("train", "--resume", dir, "--steps", "4");
     strictEqual(damaged.code, 2);
-    ok(/step-0000003\.ckpt: not an HGN checkpoint/.test(damaged.stderr), damaged.stderr);
+    ok(/step-0000003\.ckpt: not a checkpoint of this library/.test(damaged.stderr), damaged.stderr);
     strictEqual(damaged.stderr.trim().split("\n").length, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("cli train: Ctrl-C saves a checkpoint and says how to resume", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "hgn_int_" });
-  try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        fileURLToPath(new URL("../cli.ts", import.meta.url)),
+for (
+  const [signal, code, said] of [["SIGINT", 130, /interrupted \(Ctrl-C\)/], [
+    "SIGTERM",
+    143,
+    /terminated \(SIGTERM\)/,
+  ]] as const
+) {
+  Deno.test(`cli train: ${signal} saves a checkpoint, says how to resume and exits ${code}`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "hgn int " });
+    try {
+      const r = await interruptCli(
+        signal,
+        /step 2\//,
         "train",
         ...TINY_FLAGS,
         "--steps",
         "100000",
         "--out",
         dir,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    while (!/step 2\//.test(out)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += value;
+      );
+      strictEqual(r.code, code, r.stdout);
+      ok(said.test(r.stdout), r.stdout);
+      // the path has a space: the hint is shell-quoted
+      ok(r.stdout.includes(`resume with: deno run -A cli.ts train --resume '${dir}'`), r.stdout);
+      const ckpts = [...Deno.readDirSync(join(dir, "checkpoints"))].map((e) => e.name);
+      strictEqual(ckpts.length, 1);
+      const resumed = await runCli(
+        "train",
+        "--resume",
+        dir,
+        "--steps",
+        String(Number(ckpts[0].slice(5, 12)) + 1),
+      );
+      strictEqual(resumed.code, 0, resumed.stderr);
+      const steps = (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").map((
+        l,
+      ) => JSON.parse(l).step);
+      strictEqual(new Set(steps).size, steps.length, `no duplicate metrics lines: ${steps}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += value;
+  });
+}
+
+Deno.test("cli train: two runs started at the same moment without --out get separate folders", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "hgn_cwd_" });
+  try {
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => runCliIn(cwd, "train", ...TINY_FLAGS, "--steps", "1")),
+    );
+    strictEqual(a.code, 0, a.stderr);
+    strictEqual(b.code, 0, b.stderr);
+    const runs = [...Deno.readDirSync(join(cwd, "runs"))].map((e) => e.name);
+    strictEqual(runs.length, 2, `${runs}`);
+    for (const r of runs) {
+      const lines = (await Deno.readTextFile(join(cwd, "runs", r, "metrics.jsonl"))).trim().split(
+        "\n",
+      );
+      strictEqual(lines.length, 1, r);
     }
-    const status = await child.status;
-    await child.stderr.cancel();
-    strictEqual(status.code, 0);
-    ok(/interrupted \(Ctrl-C\)/.test(out), out);
-    ok(/resume with: deno run -A cli.ts train --resume/.test(out));
-    const ckpts = [...Deno.readDirSync(join(dir, "checkpoints"))].map((e) => e.name);
-    strictEqual(ckpts.length, 1);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("cli train: a NaN stops the run; only finite states are checkpointed; eval refuses a non-finite model", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hgn_nan_" });
+  try {
+    const r = await runCli("train", ...TINY_FLAGS, "--steps", "30", "--lr", "1e30", "--out", dir);
+    strictEqual(r.code, 2, r.stdout + r.stderr);
+    ok(/became .* the update was not applied; last good checkpoint/.test(r.stderr), r.stderr);
+    strictEqual(r.stderr.trim().split("\n").length, 1);
+    const ev = await runCli("eval", "--run", dir, "--sequences", "2");
+    // whatever the newest checkpoint is, it is finite: eval works on it
+    strictEqual(ev.code, 0, ev.stderr);
+    // a non-finite newest checkpoint (written by hand) is refused by eval
+    const { decodeCheckpoint, encodeCheckpoint, listCheckpoints } = await import(
+      "@hamiltonian/hgn/io"
+    );
+    const files = await listCheckpoints(join(dir, "checkpoints"));
+    const newest = files[files.length - 1];
+    const c = decodeCheckpoint(newest, await Deno.readFile(newest));
+    c.tensors[0].values[0] = NaN;
+    await Deno.writeFile(newest, encodeCheckpoint(c));
+    const bad = await runCli("eval", "--run", dir, "--sequences", "2");
+    strictEqual(bad.code, 2);
+    ok(/NaN or infinite weights/.test(bad.stderr), bad.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli train: --data trains from a generated dataset; a contradicting flag is one line", async () => {
+  const base = await Deno.makeTempDir({ prefix: "hgn_data_" });
+  try {
+    const data = join(base, "d");
+    const gen = await runCli(
+      "generate",
+      "--system",
+      "pendulum",
+      "--train",
+      "6",
+      "--test",
+      "2",
+      "--steps",
+      "4",
+      "--out",
+      data,
+      "--quiet",
+      "--preview",
+      "0",
+    );
+    strictEqual(gen.code, 0, gen.stderr);
+    const flags = TINY_FLAGS.filter((f, i, all) =>
+      f !== "--eval-steps" && all[i - 1] !== "--eval-steps"
+    );
+    const run = await runCli(
+      "train",
+      ...flags,
+      "--eval-steps",
+      "4",
+      "--steps",
+      "2",
+      "--data",
+      data,
+      "--out",
+      join(base, "r"),
+    );
+    strictEqual(run.code, 0, run.stderr);
+    ok(/HGN on pendulum/.test(run.stdout), run.stdout);
+    const config = JSON.parse(await Deno.readTextFile(join(base, "r", "config.json")));
+    strictEqual(config.data.dir, data);
+    strictEqual(config.train.trainSize, 6);
+    const clash = await runCli(
+      "train",
+      ...flags,
+      "--data",
+      data,
+      "--system",
+      "mass-spring",
+      "--out",
+      join(base, "r2"),
+    );
+    strictEqual(clash.code, 2);
+    ok(/--system mass-spring contradicts the dataset's pendulum/.test(clash.stderr), clash.stderr);
+    strictEqual(clash.stderr.trim().split("\n").length, 1);
+    const intoData = await runCli("train", ...flags, "--steps", "1", "--out", data);
+    strictEqual(intoData.code, 2);
+    ok(/holds a dataset/.test(intoData.stderr), intoData.stderr);
+  } finally {
+    await Deno.remove(base, { recursive: true });
   }
 });
 

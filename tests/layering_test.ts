@@ -14,7 +14,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   tensor: ["deps", "core"],
   models: ["deps", "core", "tensor"],
   train: ["deps", "core", "systems", "data", "tensor", "models"],
-  io: ["deps", "core", "systems", "data", "tensor", "models", "train"],
+  // io stores named tensors and JSON for any model: it never imports train or models
+  io: ["deps", "core", "systems", "data"],
 };
 /** The pure layers may reach third-party code only through these deps files. */
 const PURE_DEPS: Record<string, readonly string[]> = {
@@ -98,7 +99,13 @@ Deno.test("layering: lib folders import only the layers below them, files not fo
       if (dep.endsWith("/mod.ts") && dep !== file) {
         problems.push(`${file} imports the barrel ${dep}`);
       }
-      if (from === "models" && to === "models" && file.split("/")[2] !== dep.split("/")[2]) {
+      // lib/models/<name>/ may import the shared interface files lib/models/*.ts, never another
+      // model's folder
+      const modelOf = (p: string) => p.split("/").length > 3 ? p.split("/")[2] : undefined;
+      if (
+        from === "models" && to === "models" && modelOf(dep) !== undefined &&
+        modelOf(file) !== modelOf(dep)
+      ) {
         problems.push(`${file} imports another model: ${dep}`);
       }
     }
@@ -148,4 +155,26 @@ Deno.test("layering: the core's module graph holds no tfjs", () => {
   walk("lib/systems/mod.ts");
   const tf = [...seen].filter((s) => s.includes("tensorflow"));
   ok(tf.length === 0, `core reaches ${tf.join(", ")}`);
+});
+
+Deno.test("layering: no CLI logic in lib (no printing, exiting, progress bars or argv)", async () => {
+  const problems: string[] = [];
+  for (const file of files) {
+    if (layer(file) === "deps") continue;
+    const text = await Deno.readTextFile(resolve(root, file));
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    for (
+      const [pattern, what] of [
+        [/\bconsole\.(log|error|info)\(/, "prints"],
+        [/\bDeno\.(exit|args)\b/, "exits or reads argv"],
+        [/\bprocess\.(exit|argv)\b/, "exits or reads argv"],
+        [/deps\/progress\.ts/, "draws a progress bar"],
+        [/\bparseArgs\b/, "parses flags"],
+        [/addSignalListener/, "handles signals"],
+      ] as const
+    ) {
+      if (pattern.test(code)) problems.push(`${file} ${what}`);
+    }
+  }
+  ok(problems.length === 0, `CLI logic in lib: ${problems.join(", ")}`);
 });

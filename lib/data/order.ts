@@ -1,6 +1,8 @@
 /**
- * The order in which an epoch visits a split: one pure plan shared by the file loader
- * (`lib/io`) and on-the-fly generation, so both give the same batches for the same seed.
+ * The one epoch/shuffle/batch module: the order in which an epoch visits a split, one pure plan
+ * shared by the file loader (`lib/io`) and on-the-fly generation, so both give the same batches
+ * for the same seed; and the seekable batch source training reads (batch `k` of a run is a pure
+ * function of `k`, so a resumed run sees the batches it would have seen).
  *
  * @module
  */
@@ -152,6 +154,134 @@ export const stackExamples = (spec: DatasetSpec, examples: readonly Example[]): 
 };
 
 /**
+ * The default examples per shard: about 64 MiB of frames, rounded down to a multiple of 50.
+ *
+ * @example
+ * ```ts
+ * import { defaultShardSize } from "@hamiltonian/hgn/data";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(defaultShardSize(31, 32), 700);
+ * ```
+ */
+export const defaultShardSize = (frames: number, size: number): number => {
+  const per = frames * size * size * 3;
+  const n = Math.floor(2 ** 26 / per);
+  return n >= 100 ? n - (n % 50) : Math.max(1, n);
+};
+
+/**
+ * The sizes of the shards `count` examples fill, `shardSize` at a time.
+ *
+ * @example
+ * ```ts
+ * import { shardSizes } from "@hamiltonian/hgn/data";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(shardSizes(5, 2), [2, 2, 1]);
+ * ```
+ */
+export const shardSizes = (count: number, shardSize: number): number[] => {
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(shardSize) || shardSize < 1) {
+    throw new RangeError(
+      `count must be an integer >= 0 and shard size >= 1, got ${count}, ${shardSize}`,
+    );
+  }
+  const sizes: number[] = [];
+  for (let first = 0; first < count; first += shardSize) {
+    sizes.push(Math.min(shardSize, count - first));
+  }
+  return sizes;
+};
+
+/**
+ * Reads examples of a dataset, from files (`datasetReader` in `@hamiltonian/hgn/io`) or
+ * generated from the spec ({@link generatedReader}): the same bytes either way.
+ */
+export interface ExampleReader {
+  readonly spec: DatasetSpec;
+  /** the sizes of a split's shards (consecutive indices from 0) */
+  readonly shardSizes: (split: Split) => readonly number[];
+  /** the examples at `indices` of `split`, stacked */
+  readonly batch: (split: Split, indices: readonly number[]) => Batch | Promise<Batch>;
+}
+
+/**
+ * A reader that generates examples on the fly, laid out in shards as `cli.ts generate` would
+ * write them (`count` examples per split, `shardSize` each, default {@link defaultShardSize}).
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec, generatedReader, generator } from "@hamiltonian/hgn/data";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const reader = generatedReader(generator(datasetSpec({ system: "pendulum", steps: 2, size: 8 })), { train: 5, test: 1 }, 2);
+ * deepStrictEqual(reader.shardSizes("train"), [2, 2, 1]);
+ * deepStrictEqual([...(await reader.batch("train", [3, 0])).indices], [3, 0]);
+ * ```
+ */
+export const generatedReader = (
+  gen: ExampleGenerator,
+  counts: Readonly<Record<Split, number>>,
+  shardSize = defaultShardSize(gen.spec.frames, gen.spec.render.size),
+): ExampleReader => {
+  const sizes = {
+    train: shardSizes(counts.train, shardSize),
+    test: shardSizes(counts.test, shardSize),
+  };
+  return {
+    spec: gen.spec,
+    shardSizes: (split) => sizes[split],
+    batch: (split, indices) => {
+      for (const i of indices) {
+        if (!Number.isInteger(i) || i < 0 || i >= counts[split]) {
+          throw new RangeError(`${split} has ${counts[split]} examples; no example ${i}`);
+        }
+      }
+      return stackExamples(gen.spec, indices.map((i) => gen.example(split, i)));
+    },
+  };
+};
+
+/**
+ * The training order of a split: update `step` (0-based) takes the `step`-th full batch of the
+ * endless sequence of epochs, each epoch the seeded {@link epochPlan} of `(seed, epoch)` (the last
+ * short batch of an epoch is dropped, so every update sees `batchSize` examples). A pure function
+ * of `(shard sizes, seed, batchSize, step)`.
+ *
+ * @example
+ * ```ts
+ * import { trainingOrder } from "@hamiltonian/hgn/data";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const at = trainingOrder([4, 4], "train", 9, 2);
+ * deepStrictEqual([0, 1, 2, 3].flatMap(at).sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
+ * deepStrictEqual(at(5), trainingOrder([4, 4], "train", 9, 2)(5));
+ * ```
+ */
+export const trainingOrder = (
+  sizes: readonly number[],
+  split: Split,
+  seed: number,
+  batchSize: number,
+): (step: number) => number[] => {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total < batchSize) {
+    throw new RangeError(
+      `the ${split} split has ${total} examples, fewer than a batch of ${batchSize}`,
+    );
+  }
+  let cached = -1;
+  let epochBatches: number[][] = [];
+  const perEpoch = Math.floor(total / batchSize);
+  return (step) => {
+    const epoch = Math.floor(step / perEpoch);
+    if (epoch !== cached) {
+      epochBatches = [...epochPlan(sizes, split, seed, { batchSize, seed, epoch, dropLast: true })]
+        .flatMap((s) => s.batches.map((b) => [...b]));
+      cached = epoch;
+    }
+    return epochBatches[step - epoch * perEpoch];
+  };
+};
+
+/**
  * Batches generated on the fly, without files: the same batches, in the same order, as the
  * file loader (`batches` in `@hamiltonian/hgn/io`) gives for a dataset written from the same
  * spec with the same `count` and `shardSize`.
@@ -172,15 +302,7 @@ export function* generatedBatches(
   shardSize: number,
   options: OrderOptions,
 ): Generator<Batch> {
-  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(shardSize) || shardSize < 1) {
-    throw new RangeError(
-      `count must be an integer >= 0 and shard size >= 1, got ${count}, ${shardSize}`,
-    );
-  }
-  const sizes: number[] = [];
-  for (let first = 0; first < count; first += shardSize) {
-    sizes.push(Math.min(shardSize, count - first));
-  }
+  const sizes = shardSizes(count, shardSize);
   for (const step of epochPlan(sizes, split, gen.spec.seed, options)) {
     for (const batch of step.batches) {
       yield stackExamples(gen.spec, batch.map((i) => gen.example(split, i)));

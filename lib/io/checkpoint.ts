@@ -1,28 +1,22 @@
 /**
- * HGN checkpoints: every weight, the multiplier and both optimisers' moments in one file, written
- * atomically (temp + rename), checked on load (magic, version, checksum, shapes), the last N kept.
+ * Checkpoint files for every model: named float32 tensors plus a JSON meta block, written
+ * atomically (temp + rename), checked on load (magic, version, one SHA-256 over header and data,
+ * shapes, the step in the file name), the last N kept. This module knows no model: the meta
+ * block is any JSON object with an integer `step`.
  *
- * Layout: `HGNCKPT1`, a little-endian u32 header length, the JSON header (format version, step,
- * training config, tensor table, sha256 of the data), then float32 data.
+ * Layout: `HAMCKPT2`, a little-endian u32 header length, the JSON header (`format`, `version`,
+ * `meta`, tensor table), the float32 data, then the 32-byte SHA-256 of everything before it.
  *
  * @module
  */
-import { join } from "node:path";
-import { tf } from "../deps/tf.ts";
-import { hgnVariables } from "../models/hgn/model.ts";
-import {
-  type HgnTrainConfig,
-  type HgnTrainState,
-  initTrainState,
-  MULTIPLIER,
-} from "../train/hgn.ts";
-import type { AdamState } from "../train/adam.ts";
+import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
 import { writeFileAtomic } from "./atomic.ts";
-import { sha256 } from "./dataset.ts";
 
 /** The checkpoint format version this code writes and reads. */
-export const CHECKPOINT_VERSION = 1;
-const MAGIC = "HGNCKPT1";
+export const CHECKPOINT_VERSION = 2;
+const MAGIC = "HAMCKPT2";
+const FORMAT = "hamiltonian-checkpoint";
 
 /**
  * A checkpoint file is missing, truncated, corrupted or does not fit: names the file.
@@ -45,6 +39,19 @@ export class CheckpointError extends RangeError {
   }
 }
 
+/** A named tensor: its shape and float32 values. */
+export interface StoredTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
+/** What a checkpoint holds: a JSON meta block (with the integer `step`) and named tensors. */
+export interface StoredCheckpoint<M extends { readonly step: number } = { readonly step: number }> {
+  readonly meta: M;
+  readonly tensors: readonly StoredTensor[];
+}
+
 interface Entry {
   readonly name: string;
   readonly shape: number[];
@@ -55,78 +62,60 @@ interface Entry {
 interface Header {
   readonly format: string;
   readonly version: number;
-  readonly step: number;
-  readonly config: HgnTrainConfig;
-  readonly optimizerSteps: { readonly weights: number; readonly multiplier: number };
+  readonly meta: { readonly step: number };
   readonly tensors: Entry[];
-  readonly sha256: string;
 }
 
-/** Every tensor of a state, by checkpoint name. */
-const stateTensors = (state: HgnTrainState): [string, tf.Variable][] => {
-  const slots = (prefix: string, opt: AdamState): [string, tf.Variable][] => [
-    ...[...opt.m].map(([n, v]) => [`${prefix}/m/${n}`, v] as [string, tf.Variable]),
-    ...[...opt.v].map(([n, v]) => [`${prefix}/v/${n}`, v] as [string, tf.Variable]),
-  ];
-  return [
-    ...hgnVariables(state.params).map(([n, v]) => [`param/${n}`, v] as [string, tf.Variable]),
-    [MULTIPLIER, state.multiplier],
-    ...slots("adam", state.optimizer),
-    ...slots("adamMultiplier", state.multiplierOptimizer),
-  ];
-};
+const digest = (bytes: Uint8Array): Uint8Array =>
+  new Uint8Array(createHash("sha256").update(bytes).digest());
 
 /**
- * Encodes a training state into checkpoint bytes.
+ * Encodes a checkpoint into bytes.
  *
  * @example
  * ```ts
  * import { decodeCheckpoint, encodeCheckpoint } from "@hamiltonian/hgn/io";
- * import { initTrainState } from "@hamiltonian/hgn/train";
- * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { useBackend } from "@hamiltonian/hgn/tensor";
- * import { strictEqual } from "node:assert/strict";
- * await useBackend("cpu");
- * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
- * const state = initTrainState({ model, objective: { tolerance: 1e-3 }, batchSize: 1, learningRate: 1e-3, multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 1 });
- * state.step = 7;
- * strictEqual(decodeCheckpoint("mem", await encodeCheckpoint(state)).step, 7);
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const ckpt = { meta: { step: 7, model: "m" }, tensors: [{ name: "w", shape: [2], values: Float32Array.of(1, 2) }] };
+ * deepStrictEqual(decodeCheckpoint("mem", encodeCheckpoint(ckpt)), ckpt);
  * ```
  */
-export const encodeCheckpoint = async (state: HgnTrainState): Promise<Uint8Array> => {
-  const tensors = stateTensors(state);
-  const values = await Promise.all(tensors.map(([, v]) => v.data() as Promise<Float32Array>));
-  const total = values.reduce((a, v) => a + v.length, 0);
-  const data = new Float32Array(total);
+export const encodeCheckpoint = (checkpoint: StoredCheckpoint): Uint8Array => {
+  const { meta, tensors } = checkpoint;
+  if (!Number.isInteger(meta.step) || meta.step < 0) {
+    throw new RangeError(`a checkpoint's meta needs an integer step >= 0, got ${meta.step}`);
+  }
+  const names = new Set<string>();
   const entries: Entry[] = [];
   let offset = 0;
-  tensors.forEach(([name, v], i) => {
-    data.set(values[i], offset);
-    entries.push({ name, shape: v.shape, offset, length: values[i].length });
-    offset += values[i].length;
-  });
-  const bytes = new Uint8Array(data.buffer);
-  const header: Header = {
-    format: "hgn-checkpoint",
-    version: CHECKPOINT_VERSION,
-    step: state.step,
-    config: state.config,
-    optimizerSteps: { weights: state.optimizer.step, multiplier: state.multiplierOptimizer.step },
-    tensors: entries,
-    sha256: sha256(bytes),
-  };
+  for (const t of tensors) {
+    if (names.has(t.name)) throw new RangeError(`tensor '${t.name}' appears twice`);
+    names.add(t.name);
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (n !== t.values.length) {
+      throw new RangeError(
+        `tensor '${t.name}': shape [${t.shape}] needs ${n} values, got ${t.values.length}`,
+      );
+    }
+    entries.push({ name: t.name, shape: [...t.shape], offset, length: n });
+    offset += n;
+  }
+  const header: Header = { format: FORMAT, version: CHECKPOINT_VERSION, meta, tensors: entries };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + 4 + json.length + bytes.length);
+  const dataStart = 12 + json.length;
+  const out = new Uint8Array(dataStart + offset * 4 + 32);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(8, json.length, true);
   out.set(json, 12);
-  out.set(bytes, 12 + json.length);
+  const data = new Float32Array(offset);
+  tensors.forEach((t, i) => data.set(t.values, entries[i].offset));
+  out.set(new Uint8Array(data.buffer), dataStart);
+  out.set(digest(out.subarray(0, out.length - 32)), out.length - 32);
   return out;
 };
 
 /**
- * Decodes checkpoint bytes into a fresh training state (built from the stored config, then
- * overwritten with the stored tensors). Every inconsistency is a {@link CheckpointError}.
+ * Decodes checkpoint bytes; every inconsistency is a {@link CheckpointError} naming `file`.
  *
  * @example
  * ```ts
@@ -135,65 +124,54 @@ export const encodeCheckpoint = async (state: HgnTrainState): Promise<Uint8Array
  * throws(() => decodeCheckpoint("x.ckpt", new Uint8Array(4)), CheckpointError);
  * ```
  */
-export const decodeCheckpoint = (file: string, bytes: Uint8Array): HgnTrainState => {
+export const decodeCheckpoint = (file: string, bytes: Uint8Array): StoredCheckpoint => {
   const fail = (message: string): never => {
     throw new CheckpointError(file, message);
   };
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
-    fail("not an HGN checkpoint (bad magic bytes)");
+    fail(
+      `not a checkpoint of this library (bad magic bytes; format v${CHECKPOINT_VERSION} expected)`,
+    );
   }
+  if (bytes.length < 44) fail("truncated (shorter than a header and checksum)");
+  const sum = digest(bytes.subarray(0, bytes.length - 32));
+  const stored = bytes.subarray(bytes.length - 32);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  if (12 + headerLength > bytes.length) fail("truncated (header runs past the end of the file)");
+  if (12 + headerLength + 32 > bytes.length) {
+    fail("truncated (header runs past the end of the file)");
+  }
+  if (!sum.every((b, i) => b === stored[i])) {
+    fail("corrupted or truncated: the SHA-256 of header and data does not match");
+  }
   let header: Header;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
   } catch (e) {
     return fail(`header is not valid JSON (${(e as Error).message})`);
   }
-  if (header.format !== "hgn-checkpoint" || header.version !== CHECKPOINT_VERSION) {
+  if (header.format !== FORMAT || header.version !== CHECKPOINT_VERSION) {
     fail(
       `checkpoint format ${header.format} v${header.version}; this version reads v${CHECKPOINT_VERSION}`,
     );
   }
-  const body = bytes.slice(12 + headerLength);
-  const expected = header.tensors.reduce((a, t) => a + t.length, 0) * 4;
-  if (body.length !== expected) {
-    fail(`truncated or padded: ${body.length} data bytes, the header lists ${expected}`);
+  const body = bytes.slice(12 + headerLength, bytes.length - 32);
+  const total = header.tensors.reduce((a, t) => a + t.length, 0);
+  if (body.length !== total * 4) {
+    fail(`${body.length} data bytes, the header lists ${total * 4}`);
   }
-  if (sha256(body) !== header.sha256) fail("corrupted: data checksum does not match");
-  const data = new Float32Array(body.buffer, body.byteOffset, body.length / 4);
-  const state = initTrainState(header.config);
-  const byName = new Map(header.tensors.map((t) => [t.name, t]));
-  const restore = (name: string, target: tf.Variable) => {
-    const e = byName.get(name) ??
-      fail(`missing tensor '${name}' (the checkpoint does not fit its config)`);
-    if (e.shape.join("x") !== target.shape.join("x")) {
-      fail(`tensor '${name}' has shape [${e.shape}], the model needs [${target.shape}]`);
-    }
-    target.assign(tf.tensor(data.subarray(e.offset, e.offset + e.length), e.shape));
+  const data = new Float32Array(body.buffer, body.byteOffset, total);
+  return {
+    meta: header.meta,
+    tensors: header.tensors.map((e) => ({
+      name: e.name,
+      shape: e.shape,
+      values: data.slice(e.offset, e.offset + e.length),
+    })),
   };
-  for (const [name, v] of stateTensors(state)) restore(name, v);
-  const slots = (prefix: string, opt: AdamState, params: Map<string, tf.Variable>) => {
-    for (const [pname, p] of params) {
-      for (const which of ["m", "v"] as const) {
-        const name = `${prefix}/${which}/${pname}`;
-        if (!byName.has(name)) continue; // a slot not yet created (its parameter never had a gradient)
-        const slot = tf.variable(tf.zerosLike(p), false);
-        restore(name, slot);
-        opt[which].set(pname, slot);
-      }
-    }
-  };
-  slots("adam", state.optimizer, new Map(hgnVariables(state.params)));
-  slots("adamMultiplier", state.multiplierOptimizer, new Map([[MULTIPLIER, state.multiplier]]));
-  state.optimizer.step = header.optimizerSteps.weights;
-  state.multiplierOptimizer.step = header.optimizerSteps.multiplier;
-  state.step = header.step;
-  return state;
 };
 
 /**
- * `step-000123.ckpt`
+ * `step-0000123.ckpt`
  *
  * @example
  * ```ts
@@ -205,37 +183,52 @@ export const decodeCheckpoint = (file: string, bytes: Uint8Array): HgnTrainState
 export const checkpointName = (step: number): string =>
   `step-${String(step).padStart(7, "0")}.ckpt`;
 
+const NAME = /^step-(\d+)\.ckpt$/;
+
 /**
- * Saves a checkpoint into `dir` atomically, then deletes all but the newest `keep`.
- * Resolves to the file written.
+ * Whether every value of a checkpoint is finite (only finite states are worth keeping).
  *
  * @example
  * ```ts
- * import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint, saveCheckpoint } from "@hamiltonian/hgn/io";
- * import { initTrainState } from "@hamiltonian/hgn/train";
- * import { SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { isFiniteCheckpoint } from "@hamiltonian/hgn/io";
  * import { strictEqual } from "node:assert/strict";
- * await useBackend("cpu");
- * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
- * const state = initTrainState({ model, objective: { tolerance: 1e-3 }, batchSize: 1, learningRate: 1e-3, multiplierInit: 1, multiplierLearningRate: 1e-2, seed: 0, trainSize: 1 });
+ * strictEqual(isFiniteCheckpoint({ meta: { step: 0 }, tensors: [{ name: "w", shape: [1], values: Float32Array.of(NaN) }] }), false);
+ * ```
+ */
+export const isFiniteCheckpoint = (checkpoint: StoredCheckpoint): boolean =>
+  checkpoint.tensors.every((t) => t.values.every(Number.isFinite));
+
+/**
+ * Saves a checkpoint into `dir` atomically as `step-N.ckpt` (N the meta's step), then deletes
+ * all but the newest `keep`. A checkpoint holding a NaN or infinite value is refused (a
+ * `RangeError`): a non-finite state must never become the newest checkpoint. Resolves to the
+ * file written.
+ *
+ * @example
+ * ```ts
+ * import { listCheckpoints, loadLatestCheckpoint, saveCheckpoint } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * for (const step of [1, 2, 3]) {
- *   state.step = step;
- *   await saveCheckpoint(dir, state, 2);
+ *   await saveCheckpoint(dir, { meta: { step }, tensors: [{ name: "w", shape: [1], values: Float32Array.of(step) }] }, 2);
  * }
  * strictEqual((await listCheckpoints(dir)).length, 2);
- * strictEqual((await loadLatestCheckpoint(dir)).step, 3);
+ * strictEqual((await loadLatestCheckpoint(dir)).meta.step, 3);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export const saveCheckpoint = async (
   dir: string,
-  state: HgnTrainState,
+  checkpoint: StoredCheckpoint,
   keep = 3,
 ): Promise<string> => {
-  const file = join(dir, checkpointName(state.step));
-  await writeFileAtomic(file, await encodeCheckpoint(state));
+  if (!isFiniteCheckpoint(checkpoint)) {
+    throw new RangeError(
+      `refusing to checkpoint step ${checkpoint.meta.step}: it holds NaN or infinite values`,
+    );
+  }
+  const file = join(dir, checkpointName(checkpoint.meta.step));
+  await writeFileAtomic(file, encodeCheckpoint(checkpoint));
   const all = await listCheckpoints(dir);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await Deno.remove(old);
   return file;
@@ -255,16 +248,18 @@ export const listCheckpoints = async (dir: string): Promise<string[]> => {
   const names: string[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && /^step-\d+\.ckpt$/.test(e.name)) names.push(e.name);
+      if (e.isFile && NAME.test(e.name)) names.push(e.name);
     }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  return names.sort().map((n) => join(dir, n));
+  return names.sort((a, b) => Number(NAME.exec(a)![1]) - Number(NAME.exec(b)![1])).map((n) =>
+    join(dir, n)
+  );
 };
 
 /**
- * Loads one checkpoint file.
+ * Loads one checkpoint file; the step in a `step-N.ckpt` name must be the step inside.
  *
  * @example
  * ```ts
@@ -273,7 +268,7 @@ export const listCheckpoints = async (dir: string): Promise<string[]> => {
  * await rejects(() => loadCheckpoint("/no/such.ckpt"), CheckpointError);
  * ```
  */
-export const loadCheckpoint = async (file: string): Promise<HgnTrainState> => {
+export const loadCheckpoint = async (file: string): Promise<StoredCheckpoint> => {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(file);
@@ -281,7 +276,17 @@ export const loadCheckpoint = async (file: string): Promise<HgnTrainState> => {
     if (e instanceof Deno.errors.NotFound) throw new CheckpointError(file, "not found");
     throw e;
   }
-  return decodeCheckpoint(file, bytes);
+  const checkpoint = decodeCheckpoint(file, bytes);
+  const named = NAME.exec(basename(file));
+  if (named && Number(named[1]) !== checkpoint.meta.step) {
+    throw new CheckpointError(
+      file,
+      `the file name says step ${
+        Number(named[1])
+      } but it holds step ${checkpoint.meta.step} (renamed or copied over?)`,
+    );
+  }
+  return checkpoint;
 };
 
 /**
@@ -295,7 +300,7 @@ export const loadCheckpoint = async (file: string): Promise<HgnTrainState> => {
  * await rejects(() => loadLatestCheckpoint("/no/such/dir"), /no checkpoint/);
  * ```
  */
-export const loadLatestCheckpoint = async (dir: string): Promise<HgnTrainState> => {
+export const loadLatestCheckpoint = async (dir: string): Promise<StoredCheckpoint> => {
   const all = await listCheckpoints(dir);
   if (all.length === 0) throw new CheckpointError(dir, "no checkpoint (step-*.ckpt) found");
   return loadCheckpoint(all[all.length - 1]);

@@ -9,7 +9,13 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { type Batch, epochPlan, type OrderOptions } from "../data/order.ts";
+import {
+  type Batch,
+  defaultShardSize,
+  epochPlan,
+  type ExampleReader,
+  type OrderOptions,
+} from "../data/order.ts";
 import {
   type DatasetConfig,
   type DatasetSpec,
@@ -50,21 +56,7 @@ export const MANIFEST = "manifest.json";
 export const sha256 = (bytes: Uint8Array): string =>
   createHash("sha256").update(bytes).digest("hex");
 
-/**
- * The default examples per shard: about 64 MiB of frames, rounded down to a multiple of 50.
- *
- * @example
- * ```ts
- * import { defaultShardSize } from "@hamiltonian/hgn/io";
- * import { strictEqual } from "node:assert/strict";
- * strictEqual(defaultShardSize(31, 32), 700);
- * ```
- */
-export const defaultShardSize = (frames: number, size: number): number => {
-  const per = frames * size * size * 3;
-  const n = Math.floor(2 ** 26 / per);
-  return n >= 100 ? n - (n % 50) : Math.max(1, n);
-};
+export { defaultShardSize } from "../data/order.ts";
 
 /** What {@link writeDataset} needs. */
 export interface WriteOptions {
@@ -360,43 +352,90 @@ export async function* batches(
   const spec = ds.manifest.spec;
   const entries = ds.manifest.splits[split].shards;
   const plan = epochPlan(entries.map((e) => e.count), split, spec.seed, options);
-  const stateLen = spec.frames * 2 * spec.dim;
-  const pixLen = spec.frames * spec.render.size ** 2 * 3;
   const live = new Map<number, Shard>();
-  const shardOf = (index: number): Shard => {
-    for (const sh of live.values()) {
-      if (index >= sh.first && index < sh.first + sh.count) return sh;
-    }
-    throw new Error(`loader: example ${index} is not in a loaded shard (a bug)`);
-  };
   for (const step of plan) {
     for (const k of step.load) live.set(k, await readShard(ds, split, k, options.verify ?? true));
-    for (const batch of step.batches) {
-      const n = batch.length;
-      const b = {
-        size: n,
-        indices: Uint32Array.from(batch),
-        pixels: new Uint8Array(n * pixLen),
-        states: new Float64Array(n * stateLen),
-        observed: new Float64Array(n * stateLen),
-        energies: new Float64Array(n * spec.frames),
-      };
-      batch.forEach((index, k) => {
-        const sh = shardOf(index);
-        const j = index - sh.first;
-        b.pixels.set(sh.pixels.subarray(j * pixLen, (j + 1) * pixLen), k * pixLen);
-        b.states.set(sh.states.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
-        b.observed.set(sh.observed.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
-        b.energies.set(
-          sh.energies.subarray(j * spec.frames, (j + 1) * spec.frames),
-          k * spec.frames,
-        );
-      });
-      yield b;
-    }
+    for (const batch of step.batches) yield gather(spec, [...live.values()], batch);
     for (const k of step.done) live.delete(k);
   }
 }
+
+/** Stacks the examples at `indices` out of loaded shards. */
+const gather = (spec: DatasetSpec, shards: readonly Shard[], indices: readonly number[]): Batch => {
+  const stateLen = spec.frames * 2 * spec.dim;
+  const pixLen = spec.frames * spec.render.size ** 2 * 3;
+  const n = indices.length;
+  const b = {
+    size: n,
+    indices: Uint32Array.from(indices),
+    pixels: new Uint8Array(n * pixLen),
+    states: new Float64Array(n * stateLen),
+    observed: new Float64Array(n * stateLen),
+    energies: new Float64Array(n * spec.frames),
+  };
+  indices.forEach((index, k) => {
+    const sh = shards.find((s) => index >= s.first && index < s.first + s.count);
+    if (!sh) throw new Error(`loader: example ${index} is not in a loaded shard (a bug)`);
+    const j = index - sh.first;
+    b.pixels.set(sh.pixels.subarray(j * pixLen, (j + 1) * pixLen), k * pixLen);
+    b.states.set(sh.states.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
+    b.observed.set(sh.observed.subarray(j * stateLen, (j + 1) * stateLen), k * stateLen);
+    b.energies.set(sh.energies.subarray(j * spec.frames, (j + 1) * spec.frames), k * spec.frames);
+  });
+  return b;
+};
+
+/**
+ * An {@link ExampleReader} over a dataset directory: loads the shards a batch needs (each checked
+ * as {@link readShard} does, once), keeping the `cache` most recently used (default 4; the
+ * training order visits shards a window at a time, so this stays small).
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec, generatedReader, generator } from "@hamiltonian/hgn/data";
+ * import { datasetReader, openDataset, writeDataset } from "@hamiltonian/hgn/io";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const spec = datasetSpec({ system: "mass-spring", steps: 2, size: 8 });
+ * const out = await Deno.makeTempDir();
+ * await writeDataset({ out, spec, train: 5, test: 0, shardSize: 2 });
+ * const files = datasetReader(await openDataset(out));
+ * const generated = generatedReader(generator(spec), { train: 5, test: 0 }, 2);
+ * deepStrictEqual((await files.batch("train", [4, 1])).pixels, (await generated.batch("train", [4, 1])).pixels);
+ * await Deno.remove(out, { recursive: true });
+ * ```
+ */
+export const datasetReader = (ds: Dataset, cache = 4, verify = true): ExampleReader => {
+  const spec = ds.manifest.spec;
+  const loaded = new Map<string, Shard>();
+  const shardFor = async (split: Split, index: number): Promise<Shard> => {
+    const entries = ds.manifest.splits[split].shards;
+    const k = entries.findIndex((e) => index >= e.first && index < e.first + e.count);
+    if (k < 0 || !Number.isInteger(index)) {
+      throw new RangeError(
+        `${split} has ${ds.manifest.splits[split].count} examples; no example ${index}`,
+      );
+    }
+    const key = `${split}/${k}`;
+    let sh = loaded.get(key);
+    if (sh) {
+      loaded.delete(key);
+    } else {
+      sh = await readShard(ds, split, k, verify);
+      if (loaded.size >= cache) loaded.delete(loaded.keys().next().value!);
+    }
+    loaded.set(key, sh);
+    return sh;
+  };
+  return {
+    spec,
+    shardSizes: (split) => ds.manifest.splits[split].shards.map((e) => e.count),
+    batch: async (split, indices) => {
+      const shards = [];
+      for (const i of indices) shards.push(await shardFor(split, i));
+      return gather(spec, shards, indices);
+    },
+  };
+};
 
 /**
  * Bytes a dataset of this spec and these sizes takes on disk (shards only; the manifest adds a

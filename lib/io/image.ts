@@ -1,5 +1,6 @@
 /**
- * Pictures of datasets: PNG grids of frames and animated GIFs of trajectories.
+ * Pictures of datasets: PNG grids of frames (optionally with a text label on each row, drawn in a
+ * built-in 5x7 bitmap font) and animated GIFs of trajectories.
  *
  * @module
  */
@@ -24,6 +25,16 @@ export const encodePng = (rgb: Uint8Array, width: number, height: number): Uint8
   }
   return pngEncode({ width, height, data: rgb, channels: 3, depth: 8 });
 };
+
+/** An RGB image: `width x height x 3` bytes, row-major, no padding. */
+export interface RgbImage {
+  /** `width * height * 3` bytes, R, G, B per pixel, rows top first */
+  readonly rgb: Uint8Array;
+  /** pixels per row */
+  readonly width: number;
+  /** rows */
+  readonly height: number;
+}
 
 /**
  * Tiles `rows x cols` RGB frames of `size x size` (row-major list, `frames[r * cols + c]`) into
@@ -57,6 +68,153 @@ export const tileFrames = (
     }
   });
   return { rgb, width, height };
+};
+
+/**
+ * The built-in font: 5x7 pixel glyphs for lowercase a-z, digits 0-9 and `. , - ( ) / = : + _ ' %`
+ * (a space, like any character not listed, is blank). Each space-separated entry is the character
+ * followed by its 7 rows, top first, each row one base-32 digit whose 5 bits are the pixels, most
+ * significant bit leftmost (e.g. `-000v000`: a 5-pixel bar on row 3).
+ */
+const FONT_5X7: readonly string[] = (
+  "a00e1fhf bggmphhu c00egghe d11djhhf e00ehvge f698s888 g0fhhf1e hggmphhh i40c444e j20622ic " +
+  "kggikoki lc44444e m00qllhh n00mphhh o00ehhhe p00uhugg q00djf11 r00mpggg s00ege1u t88s8896 " +
+  "u00hhhjd v00hhha4 w00hhlla x00ha4ah y00hhf1e z00v248v 0ehjlphe 14c4444e 2eh1248v 3v2421he " +
+  "426aiv22 5vgu11he 668guhhe 7v124888 8ehhehhe 9ehhf12c .00000cc ,0000c48 -000v000 (2488842 " +
+  ")8422248 /01248g0 =00v0v00 :0cc0cc0 +044v440 _000000v 'c480000 %op248j3"
+).split(" ");
+
+/** Glyph width and height of the built-in font, in font pixels. */
+const GLYPH_W = 5;
+const GLYPH_H = 7;
+/** Horizontal advance per character (glyph plus one blank column), in font pixels. */
+const ADVANCE = GLYPH_W + 1;
+
+const GLYPHS: ReadonlyMap<string, readonly number[]> = new Map(
+  FONT_5X7.map((e) => [e[0], Array.from(e.slice(1), (d) => parseInt(d, 32))]),
+);
+
+/** Rows of a character's glyph; uppercase maps to lowercase, anything unknown is blank. */
+const glyphOf = (ch: string): readonly number[] | undefined =>
+  GLYPHS.get(ch) ?? GLYPHS.get(ch.toLowerCase());
+
+/** Options of {@linkcode labelRows}. */
+export interface LabelOptions {
+  /** y of the first row's top edge in the strip (default 0; `gap` for a {@linkcode tileFrames} grid) */
+  readonly top?: number;
+  /** integer magnification of the font (default 1: glyphs 5x7 pixels on a 6-pixel advance) */
+  readonly scale?: number;
+  /** blank pixels left and right of the text in the margin (default 2) */
+  readonly padding?: number;
+  /** margin colour, RGB bytes (default black) */
+  readonly background?: readonly [number, number, number];
+  /** text colour, RGB bytes (default white) */
+  readonly foreground?: readonly [number, number, number];
+}
+
+/**
+ * Width in pixels of the left margin {@linkcode labelRows} adds for `labels`: the longest label
+ * (in characters, one 6-pixel advance each at scale 1, less the trailing blank column) plus
+ * `padding` on both sides; 0 when every label is empty.
+ *
+ * @example
+ * ```ts
+ * import { labelMarginWidth } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(labelMarginWidth(["truth", "backward"]), 2 + 8 * 6 - 1 + 2);
+ * strictEqual(labelMarginWidth(["", ""]), 0);
+ * ```
+ */
+export const labelMarginWidth = (labels: readonly string[], options: LabelOptions = {}): number => {
+  const { scale = 1, padding = 2 } = options;
+  const longest = Math.max(0, ...labels.map((l) => Array.from(l).length));
+  return longest === 0 ? 0 : 2 * padding + (longest * ADVANCE - 1) * scale;
+};
+
+/**
+ * A copy of `strip` with a left margin of width {@linkcode labelMarginWidth} holding `labels[r]`
+ * for row `r`, the rows being `rowHeight` pixels apart from `options.top` (for a
+ * {@linkcode tileFrames} grid of `size`-pixel frames and gap `gap`: `rowHeight = size + gap`,
+ * `top = gap`). Each label is drawn in the built-in 5x7 font (lowercase a-z, digits, space,
+ * `. , - ( ) / = : + _ ' %`; uppercase is drawn lowercase, other characters as blanks), white on
+ * black by default, left-aligned after `padding` and vertically centred on the row's `rowHeight`
+ * pixels (rounded up when the slack is odd). Pure and deterministic; the strip's pixels reappear
+ * unchanged, shifted right by the margin.
+ *
+ * @throws {RangeError} when the rows do not fit in the strip or a glyph is taller than a row
+ * @example
+ * ```ts
+ * import { labelRows, tileFrames } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * const frames = Array.from({ length: 4 }, () => new Uint8Array(16 * 16 * 3));
+ * const strip = tileFrames(frames, 2, 2, 16, 1);
+ * const out = labelRows(strip, ["truth", "dt x0.5"], 17, { top: 1 });
+ * strictEqual(out.width, strip.width + 2 + 7 * 6 - 1 + 2);
+ * strictEqual(out.height, strip.height);
+ * ```
+ */
+export const labelRows = (
+  strip: RgbImage,
+  labels: readonly string[],
+  rowHeight: number,
+  options: LabelOptions = {},
+): RgbImage => {
+  const {
+    top = 0,
+    scale = 1,
+    padding = 2,
+    background = [0, 0, 0],
+    foreground = [255, 255, 255],
+  } = options;
+  const { rgb, width, height } = strip;
+  if (rgb.length !== width * height * 3) {
+    throw new RangeError(`labelRows: ${rgb.length} bytes for a ${width}x${height}x3 strip`);
+  }
+  if (!Number.isInteger(scale) || scale < 1) {
+    throw new RangeError(`labelRows: scale must be a positive integer, got ${scale}`);
+  }
+  if (!Number.isInteger(padding) || padding < 0) {
+    throw new RangeError(`labelRows: padding must be a non-negative integer, got ${padding}`);
+  }
+  if (!Number.isInteger(rowHeight) || rowHeight < GLYPH_H * scale) {
+    throw new RangeError(
+      `labelRows: row height must be an integer >= ${
+        GLYPH_H * scale
+      } (the glyph height at scale ${scale}), got ${rowHeight}`,
+    );
+  }
+  if (!Number.isInteger(top) || top < 0 || top + labels.length * rowHeight > height) {
+    throw new RangeError(
+      `labelRows: ${labels.length} rows of ${rowHeight} px from y = ${top} need a strip at least ${
+        top + labels.length * rowHeight
+      } px tall, got ${height} (top must be a non-negative integer)`,
+    );
+  }
+  const margin = labelMarginWidth(labels, { scale, padding });
+  const outWidth = margin + width;
+  const out = new Uint8Array(outWidth * height * 3);
+  for (let y = 0; y < height; y++) {
+    const row = y * outWidth * 3;
+    for (let x = 0; x < margin; x++) out.set(background, row + x * 3);
+    out.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), row + margin * 3);
+  }
+  labels.forEach((label, r) => {
+    const y0 = top + r * rowHeight + Math.ceil((rowHeight - GLYPH_H * scale) / 2);
+    Array.from(label).forEach((ch, i) => {
+      const glyph = glyphOf(ch);
+      if (glyph === undefined) return;
+      const x0 = padding + i * ADVANCE * scale;
+      for (let gy = 0; gy < GLYPH_H * scale; gy++) {
+        const bits = glyph[Math.floor(gy / scale)];
+        for (let gx = 0; gx < GLYPH_W * scale; gx++) {
+          if ((bits >> (GLYPH_W - 1 - Math.floor(gx / scale))) & 1) {
+            out.set(foreground, ((y0 + gy) * outWidth + x0 + gx) * 3);
+          }
+        }
+      }
+    });
+  });
+  return { rgb: out, width: outWidth, height };
 };
 
 /**

@@ -18,4 +18,5 @@ export * from "./atomic.ts";
 export * from "./dataset.ts";
 export * from "./image.ts";
 export * from "./checkpoint.ts";
+export * from "./run.ts";
 export * from "./report.ts";

@@ -1,22 +1,91 @@
 /**
- * Small pure network blocks as `init`/`apply` pairs (dm-haiku style): parameters are plain
- * records of tensors, `init*` is seeded (lib/core/random, no unseeded randomness), `apply*` is a pure
- * function of parameters and inputs. Only ops whose second derivatives are verified by
- * tests/tensor/gradients_test.ts are used (no `tf.fused.*`, no `tf.layers`).
+ * The one nn kit of the library: layers as pure `init`/`apply` pairs (dm-haiku style) over
+ * parameter trees with stable path names.
+ *
+ * - A parameter tree is a tensor, or a record or array of trees. {@link flattenWithPaths} names
+ *   every leaf by its path (`encoder/0/w`); the optimiser and the checkpoint both use it.
+ * - Every leaf is seeded from its path ({@link pathSeed}): adding a layer, or a whole network,
+ *   reseeds nothing else, and a model's weights do not depend on the order it builds them in.
+ * - One init policy per layer kind: dense and conv weights Glorot-uniform
+ *   (`U(-a, a)`, `a = sqrt(6 / (fan_in + fan_out))`), biases zero.
+ * - `apply*` functions are pure in parameters and inputs and use only ops whose second
+ *   derivatives tests/tensor/gradients_test.ts verifies (no `tf.fused.*`, no `tf.layers`).
  *
  * @module
  */
-import { random } from "../core/random.ts";
+import { deriveSeed, random } from "../core/random.ts";
 import { tf } from "../deps/tf.ts";
 
 /**
  * A tree of parameter tensors: a tensor, or a record or array of trees (typed as `object` so
- * that interfaces like {@link Conv2dParams} fit; anything else in a tree is a `TypeError`).
+ * that interfaces like {@link DenseParams} fit; anything else in a tree is a `TypeError`).
  */
 export type Params = object;
 
+const isTensor = (p: unknown): p is tf.Tensor => p instanceof tf.Tensor;
+
+const children = (p: Params, path: string): [string, Params][] => {
+  if (Array.isArray(p)) return (p as readonly Params[]).map((c, i) => [String(i), c]);
+  if (p === null || typeof p !== "object") {
+    throw new TypeError(
+      `a parameter tree holds tensors, records and arrays; got ${p} at '${path}'`,
+    );
+  }
+  const r = p as { readonly [k: string]: Params };
+  return Object.keys(r).sort().map((k) => {
+    if (k === "" || k.includes("/")) {
+      throw new TypeError(`parameter names must be non-empty and free of '/', got '${k}'`);
+    }
+    return [k, r[k]];
+  });
+};
+
 /**
- * The tensors of a parameter tree in a fixed order (record keys sorted), e.g. for `tf.grads`.
+ * Every leaf of a tree with its path (`a/b/0/w`), record keys sorted, arrays by index: the names
+ * the optimiser and the checkpoint use. Names are stable: they depend only on the tree's shape.
+ *
+ * @example
+ * ```ts
+ * import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const tree = { b: [tf.zeros([2])], a: { w: tf.ones([1]) } };
+ * deepStrictEqual(flattenWithPaths(tree).map(([path]) => path), ["a/w", "b/0"]);
+ * ```
+ */
+export const flattenWithPaths = (tree: Params, prefix = ""): [string, tf.Tensor][] => {
+  if (isTensor(tree)) return [[prefix, tree]];
+  return children(tree, prefix).flatMap(([k, c]) =>
+    flattenWithPaths(c, prefix === "" ? k : `${prefix}/${k}`)
+  );
+};
+
+/**
+ * The tree with each leaf replaced by `f(leaf, path)` (same shape, same paths).
+ *
+ * @example
+ * ```ts
+ * import { mapParams, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const doubled = mapParams({ w: tf.ones([2]) }, (t) => tf.mul(t, 2));
+ * deepStrictEqual(Array.from(await doubled.w.data()), [2, 2]);
+ * ```
+ */
+export const mapParams = <P extends Params>(
+  tree: P,
+  f: (leaf: tf.Tensor, path: string) => tf.Tensor,
+): P => {
+  const go = (n: Params, path: string): Params => {
+    if (isTensor(n)) return f(n, path);
+    const kids = children(n, path).map(([k, c]) => [k, go(c, path === "" ? k : `${path}/${k}`)]);
+    return Array.isArray(n) ? kids.map(([, c]) => c) : Object.fromEntries(kids);
+  };
+  return go(tree, "") as P;
+};
+
+/**
+ * The tensors of a parameter tree in {@link flattenWithPaths} order, e.g. for `tf.grads`.
  *
  * @example
  * ```ts
@@ -26,15 +95,7 @@ export type Params = object;
  * strictEqual(paramLeaves({ b: tf.zeros([2]), a: { w: tf.ones([1]) } }).length, 2);
  * ```
  */
-export const paramLeaves = (p: Params): tf.Tensor[] => {
-  if (p instanceof tf.Tensor) return [p];
-  if (Array.isArray(p)) return (p as readonly Params[]).flatMap(paramLeaves);
-  if (p === null || typeof p !== "object") {
-    throw new TypeError(`a parameter tree holds tensors, records and arrays; got ${p}`);
-  }
-  const r = p as { readonly [k: string]: Params };
-  return Object.keys(r).sort().flatMap((k) => paramLeaves(r[k]));
-};
+export const paramLeaves = (p: Params): tf.Tensor[] => flattenWithPaths(p).map(([, t]) => t);
 
 /**
  * The tree `p` with its leaves replaced, in {@link paramLeaves} order, by `leaves` (inverse of
@@ -52,91 +113,83 @@ export const paramLeaves = (p: Params): tf.Tensor[] => {
  */
 export const withLeaves = <P extends Params>(p: P, leaves: readonly tf.Tensor[]): P => {
   let i = 0;
-  const go = (n: Params): Params => {
-    if (n instanceof tf.Tensor) return leaves[i++];
-    if (Array.isArray(n)) return (n as readonly Params[]).map(go);
-    const r = n as { readonly [k: string]: Params };
-    const out: { [k: string]: Params } = {};
-    for (const k of Object.keys(r).sort()) out[k] = go(r[k]);
-    return out;
-  };
-  const out = go(p) as P;
+  const out = mapParams(p, () => leaves[i++]);
   if (i !== leaves.length) {
     throw new RangeError(`withLeaves: the tree has ${i} leaves, got ${leaves.length} tensors`);
   }
   return out;
 };
 
-/** Float32 values `N(0, std^2)` from a seed (lib/core/random), as a tensor of `shape`. */
-const normalTensor = (shape: number[], std: number, seed: number): tf.Tensor => {
-  const r = random(seed);
+/** FNV-1a hash of a string's UTF-16 code units, as a uint32. */
+const fnv1a = (s: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+};
+
+/**
+ * The seed of the leaf at `path` of a model seeded with `seed`: a function of both alone, so
+ * adding a layer reseeds nothing else.
+ *
+ * @example
+ * ```ts
+ * import { pathSeed } from "@hamiltonian/hgn/tensor";
+ * import { notStrictEqual, strictEqual } from "node:assert/strict";
+ * strictEqual(pathSeed(0, "encoder/0/w"), pathSeed(0, "encoder/0/w"));
+ * notStrictEqual(pathSeed(0, "encoder/0/w"), pathSeed(0, "encoder/1/w"));
+ * ```
+ */
+export const pathSeed = (seed: number, path: string): number =>
+  deriveSeed(seed, 0x9a7e, fnv1a(path));
+
+/** `join("a", "b")` is `"a/b"`; an empty prefix is dropped. */
+const join = (prefix: string, name: string) => (prefix === "" ? name : `${prefix}/${name}`);
+
+/**
+ * Float32 `U(-limit, limit)` values seeded from `(seed, path)`, as a tensor of `shape`.
+ *
+ * @example
+ * ```ts
+ * import { uniformLeaf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * ok((await uniformLeaf(0, "w", [100], 0.5).data()).every((x) => Math.abs(x) <= 0.5));
+ * ```
+ */
+export const uniformLeaf = (
+  seed: number,
+  path: string,
+  shape: number[],
+  limit: number,
+): tf.Tensor => {
+  const r = random(pathSeed(seed, path));
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => std * r.normal()), shape);
-};
-
-/** Settings of a 2-D convolution layer (NHWC). */
-export interface Conv2dConfig {
-  readonly inChannels: number;
-  readonly outChannels: number;
-  /** square kernel size; default 3 */
-  readonly kernel?: number;
-  /** default 1 */
-  readonly stride?: number;
-  /** default "same" */
-  readonly pad?: "same" | "valid";
-}
-
-/** Weights of a conv layer: filter `[k, k, in, out]` and bias `[out]`. */
-export interface Conv2dParams {
-  readonly w: tf.Tensor4D;
-  readonly b: tf.Tensor1D;
-}
-
-/**
- * Seeded He-normal initialisation of a conv layer (`std = sqrt(2 / (k*k*in))`), zero bias.
- *
- * @example
- * ```ts
- * import { initConv2d, useBackend } from "@hamiltonian/hgn/tensor";
- * import { deepStrictEqual } from "node:assert/strict";
- * await useBackend("cpu");
- * const p = initConv2d({ inChannels: 3, outChannels: 8 }, 1);
- * deepStrictEqual(p.w.shape, [3, 3, 3, 8]);
- * deepStrictEqual(await p.w.data(), await initConv2d({ inChannels: 3, outChannels: 8 }, 1).w.data());
- * ```
- */
-export const initConv2d = (config: Conv2dConfig, seed: number): Conv2dParams => {
-  const k = config.kernel ?? 3;
-  const std = Math.sqrt(2 / (k * k * config.inChannels));
-  return {
-    w: normalTensor([k, k, config.inChannels, config.outChannels], std, seed) as tf.Tensor4D,
-    b: tf.zeros([config.outChannels]),
-  };
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = r.uniform(-limit, limit);
+  return tf.tensor(values, shape);
 };
 
 /**
- * `conv2d(x, w) + b` on NHWC input (stride and padding from the config).
+ * Float32 `N(0, std^2)` values seeded from `(seed, path)`, as a tensor of `shape`.
  *
  * @example
  * ```ts
- * import { applyConv2d, initConv2d, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { normalLeaf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
- * const c = { inChannels: 3, outChannels: 8, stride: 2 };
- * deepStrictEqual(applyConv2d(initConv2d(c, 1), tf.zeros([2, 8, 8, 3]), c).shape, [2, 4, 4, 8]);
+ * deepStrictEqual(await normalLeaf(1, "c", [3], 0.1).data(), await normalLeaf(1, "c", [3], 0.1).data());
  * ```
  */
-export const applyConv2d = (
-  params: Conv2dParams,
-  x: tf.Tensor,
-  config: Pick<Conv2dConfig, "stride" | "pad"> = {},
-): tf.Tensor4D =>
-  tf.tidy(() =>
-    tf.add(
-      tf.conv2d(x as tf.Tensor4D, params.w, config.stride ?? 1, config.pad ?? "same"),
-      params.b,
-    )
-  );
+export const normalLeaf = (seed: number, path: string, shape: number[], std: number): tf.Tensor => {
+  const r = random(pathSeed(seed, path));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = std * r.normal();
+  return tf.tensor(values, shape);
+};
 
 /** Weights of a dense layer: `[in, out]` and `[out]`. */
 export interface DenseParams {
@@ -145,20 +198,33 @@ export interface DenseParams {
 }
 
 /**
- * Seeded He-normal initialisation of a dense layer (`std = sqrt(2 / in)`), zero bias.
+ * A dense layer at `path` of a model seeded with `seed`: Glorot-uniform weights
+ * (`w` from `path/w`), zero bias.
  *
  * @example
  * ```ts
  * import { initDense, useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
- * deepStrictEqual(initDense(4, 2, 7).w.shape, [4, 2]);
+ * deepStrictEqual(initDense(7, "out", 4, 2).w.shape, [4, 2]);
  * ```
  */
-export const initDense = (inFeatures: number, outFeatures: number, seed: number): DenseParams => ({
-  w: normalTensor([inFeatures, outFeatures], Math.sqrt(2 / inFeatures), seed) as tf.Tensor2D,
+export const initDense = (
+  seed: number,
+  path: string,
+  inFeatures: number,
+  outFeatures: number,
+): DenseParams => ({
+  w: uniformLeaf(
+    seed,
+    join(path, "w"),
+    [inFeatures, outFeatures],
+    glorot(inFeatures, outFeatures),
+  ) as tf.Tensor2D,
   b: tf.zeros([outFeatures]),
 });
+
+const glorot = (fanIn: number, fanOut: number) => Math.sqrt(6 / (fanIn + fanOut));
 
 /**
  * `x w + b` for `x` of shape `[B, in]`.
@@ -168,11 +234,247 @@ export const initDense = (inFeatures: number, outFeatures: number, seed: number)
  * import { applyDense, initDense, tf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { deepStrictEqual } from "node:assert/strict";
  * await useBackend("cpu");
- * deepStrictEqual(applyDense(initDense(4, 2, 7), tf.zeros([3, 4])).shape, [3, 2]);
+ * deepStrictEqual(applyDense(initDense(7, "d", 4, 2), tf.zeros([3, 4])).shape, [3, 2]);
  * ```
  */
 export const applyDense = (params: DenseParams, x: tf.Tensor): tf.Tensor2D =>
   tf.tidy(() => tf.add(tf.matMul(x as tf.Tensor2D, params.w), params.b));
+
+/** Settings of a 2-D convolution layer (NHWC). */
+export interface Conv2dConfig {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  /** square kernel size; default 3 */
+  readonly kernel?: number;
+}
+
+/** Weights of a conv layer: filter `[k, k, in, out]` and bias `[out]`. */
+export interface Conv2dParams {
+  readonly w: tf.Tensor4D;
+  readonly b: tf.Tensor1D;
+}
+
+/**
+ * A conv layer at `path`: Glorot-uniform filter (fans `k k in` and `k k out`), zero bias.
+ *
+ * @example
+ * ```ts
+ * import { initConv2d, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const p = initConv2d(1, "c", { inChannels: 3, outChannels: 8 });
+ * deepStrictEqual(p.w.shape, [3, 3, 3, 8]);
+ * deepStrictEqual(await p.w.data(), await initConv2d(1, "c", { inChannels: 3, outChannels: 8 }).w.data());
+ * ```
+ */
+export const initConv2d = (seed: number, path: string, config: Conv2dConfig): Conv2dParams => {
+  const k = config.kernel ?? 3;
+  const { inChannels: cin, outChannels: cout } = config;
+  return {
+    w: uniformLeaf(
+      seed,
+      join(path, "w"),
+      [k, k, cin, cout],
+      glorot(k * k * cin, k * k * cout),
+    ) as tf.Tensor4D,
+    b: tf.zeros([cout]),
+  };
+};
+
+/**
+ * `conv2d(x, w) + b` on NHWC input (stride default 1, padding default "same").
+ *
+ * @example
+ * ```ts
+ * import { applyConv2d, initConv2d, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const p = initConv2d(1, "c", { inChannels: 3, outChannels: 8 });
+ * deepStrictEqual(applyConv2d(p, tf.zeros([2, 8, 8, 3]), { stride: 2 }).shape, [2, 4, 4, 8]);
+ * ```
+ */
+export const applyConv2d = (
+  params: Conv2dParams,
+  x: tf.Tensor,
+  options: { readonly stride?: number; readonly pad?: "same" | "valid" } = {},
+): tf.Tensor4D =>
+  tf.tidy(() =>
+    tf.add(
+      tf.conv2d(x as tf.Tensor4D, params.w, options.stride ?? 1, options.pad ?? "same"),
+      params.b,
+    )
+  );
+
+/**
+ * An activation between layers. Smooth ones (`softplus`, `tanh`, `sigmoid`) for networks that are
+ * differentiated twice (Hamiltonians); never `relu` there.
+ */
+export type Activation = "relu" | "leakyRelu" | "softplus" | "tanh" | "sigmoid" | "linear";
+
+/**
+ * Applies an activation (`leakyRelu` with slope `leak`, default 0.2).
+ *
+ * @example
+ * ```ts
+ * import { activate, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const y = await activate(tf.tensor1d([-1, 1]), "leakyRelu", 0.2).data();
+ * ok(Math.abs(y[0] + 0.2) < 1e-7 && y[1] === 1);
+ * ```
+ */
+export const activate = <T extends tf.Tensor>(x: T, a: Activation, leak = 0.2): T => {
+  switch (a) {
+    case "relu":
+      return tf.relu(x);
+    case "leakyRelu":
+      return tf.leakyRelu(x, leak);
+    case "softplus":
+      return tf.softplus(x);
+    case "tanh":
+      return tf.tanh(x);
+    case "sigmoid":
+      return tf.sigmoid(x);
+    case "linear":
+      return x;
+  }
+};
+
+/** One layer of a conv stack: output channels, stride (default 1) and activation. */
+export interface ConvLayerSpec {
+  readonly channels: number;
+  readonly stride?: number;
+  readonly activation: Activation;
+}
+
+/** The shape of a conv stack (everything but its weights). */
+export interface ConvStackSpec {
+  readonly inChannels: number;
+  readonly layers: readonly ConvLayerSpec[];
+  /** square kernel size; default 3 */
+  readonly kernel?: number;
+  /** leaky ReLU slope; default 0.2 */
+  readonly leak?: number;
+}
+
+/**
+ * The weights of a conv stack at `path`: layer `i` at `path/i`.
+ *
+ * @example
+ * ```ts
+ * import { initConvStack, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { inChannels: 3, layers: [{ channels: 8, stride: 2, activation: "leakyRelu" as const }, { channels: 1, activation: "linear" as const }] };
+ * deepStrictEqual(initConvStack(0, "enc", spec).map((l) => l.w.shape[3]), [8, 1]);
+ * ```
+ */
+export const initConvStack = (
+  seed: number,
+  path: string,
+  spec: ConvStackSpec,
+): Conv2dParams[] => {
+  let c = spec.inChannels;
+  return spec.layers.map((layer, i) => {
+    const p = initConv2d(seed, join(path, String(i)), {
+      inChannels: c,
+      outChannels: layer.channels,
+      kernel: spec.kernel,
+    });
+    c = layer.channels;
+    return p;
+  });
+};
+
+/**
+ * Runs a conv stack (layers `from` to `to`, default all) on NHWC input.
+ *
+ * @example
+ * ```ts
+ * import { applyConvStack, initConvStack, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { inChannels: 1, layers: [{ channels: 2, stride: 2, activation: "leakyRelu" as const }, { channels: 1, activation: "linear" as const }] };
+ * deepStrictEqual(applyConvStack(spec, initConvStack(1, "s", spec), tf.zeros([1, 8, 8, 1])).shape, [1, 4, 4, 1]);
+ * ```
+ */
+export const applyConvStack = (
+  spec: ConvStackSpec,
+  params: readonly Conv2dParams[],
+  x: tf.Tensor4D,
+  from = 0,
+  to = spec.layers.length,
+): tf.Tensor4D => {
+  if (params.length !== spec.layers.length) {
+    throw new RangeError(`conv stack: ${spec.layers.length} layers, ${params.length} weights`);
+  }
+  let h = x;
+  for (let i = from; i < to; i++) {
+    const l = spec.layers[i];
+    h = activate(applyConv2d(params[i], h, { stride: l.stride ?? 1 }), l.activation, spec.leak);
+  }
+  return h;
+};
+
+/** The shape of a multilayer perceptron: layer sizes `[in, hidden..., out]`. */
+export interface MlpSpec {
+  readonly sizes: readonly number[];
+  /** between hidden layers */
+  readonly activation: Activation;
+  /** after the last layer; default linear */
+  readonly output?: Activation;
+  /** leaky ReLU slope; default 0.2 */
+  readonly leak?: number;
+}
+
+/**
+ * The weights of an MLP at `path`: layer `i` at `path/i`.
+ *
+ * @example
+ * ```ts
+ * import { initMlp, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const p = initMlp(0, "H", { sizes: [2, 16, 1], activation: "softplus" });
+ * deepStrictEqual(p.map((l) => l.w.shape), [[2, 16], [16, 1]]);
+ * ```
+ */
+export const initMlp = (seed: number, path: string, spec: MlpSpec): DenseParams[] => {
+  if (spec.sizes.length < 2) {
+    throw new RangeError(`an MLP needs at least [in, out] sizes, got [${spec.sizes}]`);
+  }
+  return spec.sizes.slice(1).map((out, i) =>
+    initDense(seed, join(path, String(i)), spec.sizes[i], out)
+  );
+};
+
+/**
+ * Runs an MLP on `[B, in]`.
+ *
+ * @example
+ * ```ts
+ * import { applyMlp, initMlp, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { sizes: [2, 16, 1], activation: "softplus" as const };
+ * deepStrictEqual(applyMlp(spec, initMlp(0, "H", spec), tf.zeros([5, 2])).shape, [5, 1]);
+ * ```
+ */
+export const applyMlp = (
+  spec: MlpSpec,
+  params: readonly DenseParams[],
+  x: tf.Tensor,
+): tf.Tensor2D => {
+  if (params.length !== spec.sizes.length - 1) {
+    throw new RangeError(`MLP: ${spec.sizes.length - 1} layers, ${params.length} weights`);
+  }
+  let h = x as tf.Tensor2D;
+  params.forEach((p, i) => {
+    const last = i === params.length - 1;
+    h = activate(applyDense(p, h), last ? spec.output ?? "linear" : spec.activation, spec.leak);
+  });
+  return h;
+};
 
 /**
  * Nearest-neighbour x2 upsampling of NHWC images (each pixel becomes a 2x2 block); its gradient
@@ -193,28 +495,21 @@ export const upsampleNearest2x = (x: tf.Tensor): tf.Tensor4D => {
 };
 
 /**
- * Leaky ReLU, `x` for `x > 0` and `alpha x` otherwise (default slope 0.2, as in HGN's decoder).
+ * The KL divergence of `N(mean, exp(logStd)^2)` from `N(0, 1)`, averaged over every entry.
  *
  * @example
  * ```ts
- * import { leakyRelu, tf, useBackend } from "@hamiltonian/hgn/tensor";
- * import { deepStrictEqual } from "node:assert/strict";
- * await useBackend("cpu");
- * deepStrictEqual(Array.from(await leakyRelu(tf.tensor1d([-1, 2])).data()), [Math.fround(-0.2), 2]);
- * ```
- */
-export const leakyRelu = (x: tf.Tensor, alpha = 0.2): tf.Tensor => tf.leakyRelu(x, alpha);
-
-/**
- * Softplus `log(1 + e^x)`: smooth, so Hamiltonian networks built with it have the second
- * derivatives that training through their gradients needs (never ReLU there).
- *
- * @example
- * ```ts
- * import { softplus, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { gaussianKl, tf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { ok } from "node:assert/strict";
  * await useBackend("cpu");
- * ok(Math.abs((await softplus(tf.scalar(0)).data())[0] - Math.log(2)) < 1e-6);
+ * const kl = await gaussianKl(tf.zeros([2, 3]), tf.zeros([2, 3])).data();
+ * ok(Math.abs(kl[0]) < 1e-7); // the prior itself
  * ```
  */
-export const softplus = (x: tf.Tensor): tf.Tensor => tf.softplus(x);
+export const gaussianKl = (mean: tf.Tensor, logStd: tf.Tensor): tf.Scalar =>
+  tf.mul(
+    0.5,
+    tf.mean(
+      tf.sub(tf.add(tf.square(mean), tf.exp(tf.mul(2, logStd))), tf.add(1, tf.mul(2, logStd))),
+    ),
+  ) as tf.Scalar;

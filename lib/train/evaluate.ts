@@ -7,10 +7,17 @@
  */
 import { tf } from "../deps/tf.ts";
 import type { HgnConfig } from "../models/hgn/config.ts";
-import { encode, firstFrames, type HgnParams, initialState, unroll } from "../models/hgn/model.ts";
+import {
+  encode,
+  firstFrames,
+  type HgnParams,
+  initialState,
+  toBatch,
+  unroll,
+} from "../models/hgn/model.ts";
 import { evaluateBatch, validPredictionFrames } from "../models/hgn/metrics.ts";
 import type { Phase } from "../core/phase.ts";
-import { toBatch } from "./hgn.ts";
+import { isFiniteTree } from "./state.ts";
 
 /** The paper's metrics over a set of sequences. */
 export interface EvalReport {
@@ -26,15 +33,39 @@ export interface EvalReport {
   readonly improvementOverStatic: number;
   /** variance of the learned Hamiltonian along a rollout, averaged (Table 2 reports it x1e4) */
   readonly energyVariance: number;
-  /** mean number of frames before the normalised MSE first exceeds 0.025 */
+  /**
+   * valid prediction time as the co-authors' reference code defines it: mean number of frames,
+   * from the first, before a frame's MSE divided by the mean squared pixel value of its
+   * ground-truth frame first exceeds 0.025
+   */
   readonly validPredictionFrames: number;
   /** the same in time units (`frames x dt`) */
   readonly validPredictionTime: number;
+  /**
+   * a stricter variant: frames before a frame's MSE divided by the sequence's static-predictor
+   * MSE first exceeds 0.025
+   */
+  readonly staticNormalisedVpt: number;
+}
+
+/**
+ * The model's weights hold NaN or infinite values: nothing it predicts means anything.
+ *
+ * @example
+ * ```ts
+ * import { NonFiniteModelError } from "@hamiltonian/hgn/train";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(new NonFiniteModelError("x").name, "NonFiniteModelError");
+ * ```
+ */
+export class NonFiniteModelError extends RangeError {
+  override name = "NonFiniteModelError";
 }
 
 /**
  * Evaluates `count` sequences given by `sequence(i)` (bytes `[>= steps + 1, S, S, 3]`), in
- * batches, unrolling the posterior mean for `steps` steps.
+ * batches, unrolling the posterior mean for `steps` steps. A model with non-finite weights is a
+ * {@link NonFiniteModelError}; `steps + 1` must cover the model's input frames.
  *
  * @example
  * ```ts
@@ -54,28 +85,40 @@ export interface EvalReport {
 export const evaluate = async (
   config: HgnConfig,
   params: HgnParams,
-  sequence: (index: number) => Uint8Array,
+  sequence: (index: number) => Uint8Array | Promise<Uint8Array>,
   count: number,
   options: { readonly steps: number; readonly batchSize: number },
 ): Promise<EvalReport> => {
   const { steps, batchSize } = options;
+  if (!Number.isInteger(steps) || steps < 1 || steps + 1 < config.inputFrames) {
+    throw new RangeError(
+      `an evaluation unrolls an integer number of steps >= 1 whose ${
+        steps + 1
+      } frames cover the model's ${config.inputFrames} input frames; got ${steps} steps`,
+    );
+  }
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`an evaluation needs at least one sequence, got ${count}`);
+  }
+  if (!await isFiniteTree(params)) {
+    throw new NonFiniteModelError("the model's weights hold NaN or infinite values");
+  }
   const perStep = new Array(steps + 1).fill(0);
   let staticSum = 0;
   let energySum = 0;
   let validSum = 0;
+  let staticValidSum = 0;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const batch = toBatch(
-      Array.from({ length: n }, (_, i) => sequence(start + i)),
-      steps + 1,
-      config.size,
-    );
+    const sequences = await Promise.all(Array.from({ length: n }, (_, i) => sequence(start + i)));
+    const batch = toBatch(sequences, steps + 1, config.size);
     const m = await evaluateBatch(config, params, batch, steps);
     batch.dispose();
     m.perStepMse.forEach((row) => row.forEach((x, t) => (perStep[t] += x)));
     staticSum += m.staticMse.reduce((a, b) => a + b, 0);
     energySum += m.energyVariance.reduce((a, b) => a + b, 0);
-    validSum += m.normalisedMse.reduce((a, r) => a + validPredictionFrames(r), 0);
+    validSum += m.vptNormalisedMse.reduce((a, r) => a + validPredictionFrames(r), 0);
+    staticValidSum += m.staticNormalisedMse.reduce((a, r) => a + validPredictionFrames(r), 0);
   }
   const perStepMse = perStep.map((x) => x / count);
   const mse = perStepMse.reduce((a, b) => a + b, 0) / perStepMse.length;
@@ -90,6 +133,7 @@ export const evaluate = async (
     energyVariance: energySum / count,
     validPredictionFrames: validSum / count,
     validPredictionTime: (validSum / count) * config.dt,
+    staticNormalisedVpt: staticValidSum / count,
   };
 };
 

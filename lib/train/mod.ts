@@ -1,5 +1,7 @@
 /**
- * Training: learning Hamiltonians from data.
+ * Training any model record: the training state and its update, Adam, constrained objectives
+ * (GECO), the `fit` loop, checkpoint records; plus HGN's evaluation and float64 system
+ * identification.
  *
  * ```ts
  * import { polynomialHamiltonian } from "@hamiltonian/hgn/train";
@@ -8,7 +10,11 @@
  * ```
  * @module
  */
+export type { LossContext, LossOutput, Model, ParamGroup } from "../models/model.ts";
 export * from "./identify.ts";
 export * from "./adam.ts";
-export * from "./hgn.ts";
+export * from "./state.ts";
+export * from "./constrained.ts";
+export * from "./fit.ts";
+export * from "./checkpoint.ts";
 export * from "./evaluate.ts";

@@ -1,28 +1,70 @@
 /**
- * The HGN objective (paper eq. 4 with GECO): the KL of the posterior from the unit Gaussian prior,
- * and a constraint on the per-pixel reconstruction error `C = MSE - tolerance` weighted by a
- * Lagrange multiplier `lambda = softplus(u)`. The weights minimise `KL + lambda C`; `u` is trained
- * by gradient ascent on the same expression (Rezende & Viola 2018), so `lambda` grows while the
- * reconstruction misses its tolerance and shrinks once it meets it.
+ * HGN as a trainable model record: the objective of paper eq. 4. The deterministic variant
+ * minimises the pixel MSE; the stochastic one reports the KL of its posterior from the unit
+ * Gaussian prior as its loss and the MSE as its constraint, so that `constrained` (GECO, in
+ * `lib/train`) turns it into `KL + lambda (MSE - tolerance)`, as the paper trains it.
  *
  * @module
  */
 import { tf } from "../../deps/tf.ts";
 import { deriveSeed, random, shuffle } from "../../core/random.ts";
+import { gaussianKl } from "../../tensor/nn.ts";
+import type { LossOutput, Model } from "../model.ts";
 import type { HgnConfig } from "./config.ts";
-import { applyHgn, type ApplyOptions, type HgnOutput, type HgnParams } from "./model.ts";
+import { applyHgn, type HgnParams, initHgn } from "./model.ts";
 
-/** Settings of the objective. */
-export interface ObjectiveConfig {
-  /** GECO tolerance on the mean squared pixel error (reference: 1e-3) */
-  readonly tolerance: number;
+/**
+ * Rollout lengths that grow during training: `from` steps for the first `hold` updates, then
+ * linearly more, reaching the model's `rolloutSteps` after `grow` further updates. Short rollouts
+ * teach the autoencoder and the local dynamics cheaply (with full-length ones from the start, the
+ * far frames it cannot yet predict dominate the loss and even the frames the encoder sees stay
+ * blurred); the long ones that follow fix the period and the energy over a whole orbit, which
+ * short ones never see.
+ */
+export interface RolloutCurriculum {
+  /** rollout steps at the first update, in [1, rolloutSteps] */
+  readonly from: number;
+  /** updates at `from` steps */
+  readonly hold: number;
+  /** updates after those until the full length (0: a jump) */
+  readonly grow: number;
+}
+
+/** The configuration of the HGN model record: the network and how an update scores it. */
+export interface HgnObjectiveConfig {
+  readonly model: HgnConfig;
   /**
    * decode and score only this many of the `T + 1` predicted frames per update, drawn at random
    * (seeded) without replacement: an unbiased estimate of the all-frame MSE that makes long
    * rollouts affordable on a CPU (the rollout itself is cheap; decoding is not). 0: every frame.
    */
   readonly framesPerUpdate?: number;
+  /** a rollout-length curriculum (absent: every update rolls out `model.rolloutSteps`) */
+  readonly curriculum?: RolloutCurriculum;
 }
+
+/**
+ * The rollout length of update `step` (0-based) under the config's curriculum.
+ *
+ * @example
+ * ```ts
+ * import { rolloutStepsAt, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const config = {
+ *   model: { ...SMALL_HGN, rolloutSteps: 30 },
+ *   curriculum: { from: 10, hold: 50, grow: 100 },
+ * };
+ * deepStrictEqual([0, 49, 50, 100, 149, 150, 500].map((u) => rolloutStepsAt(config, u)), [10, 10, 10, 20, 29, 30, 30]);
+ * deepStrictEqual(rolloutStepsAt({ model: SMALL_HGN }, 0), SMALL_HGN.rolloutSteps);
+ * ```
+ */
+export const rolloutStepsAt = (config: HgnObjectiveConfig, step: number): number => {
+  const full = config.model.rolloutSteps;
+  const c = config.curriculum;
+  if (!c || step >= c.hold + c.grow) return full;
+  if (step < c.hold) return c.from;
+  return Math.min(full, c.from + Math.floor(((full - c.from) * (step - c.hold)) / c.grow));
+};
 
 /**
  * The time indices an update scores: all `T + 1`, or `k` of them drawn without replacement from
@@ -42,42 +84,10 @@ export const scoredFrames = (steps: number, k: number, seed: number): number[] =
   return shuffle(random(seed), all).slice(0, k).sort((a, b) => a - b);
 };
 
-/** The scalar terms of one evaluation of the objective. */
-export interface LossTerms {
-  /** what the weights minimise: `KL + lambda (MSE - tolerance)` (deterministic: `MSE`) */
-  readonly loss: tf.Scalar;
-  /** mean squared error per pixel over every predicted frame */
-  readonly mse: tf.Scalar;
-  /** KL(q(z | x) || N(0, I)), averaged over latent entries and the batch */
-  readonly kl: tf.Scalar;
-  /** the multiplier `softplus(u)` */
-  readonly lambda: tf.Scalar;
-}
-
 /**
- * The KL divergence of `N(mean, exp(logStd)^2)` from `N(0, 1)`, averaged over every entry.
- *
- * @example
- * ```ts
- * import { gaussianKl } from "@hamiltonian/hgn/models/hgn";
- * import { useBackend, tf } from "@hamiltonian/hgn/tensor";
- * import { ok } from "node:assert/strict";
- * await useBackend("cpu");
- * const kl = await gaussianKl(tf.zeros([2, 3]), tf.zeros([2, 3])).data();
- * ok(Math.abs(kl[0]) < 1e-7); // the prior itself
- * ```
- */
-export const gaussianKl = (mean: tf.Tensor, logStd: tf.Tensor): tf.Scalar =>
-  tf.mul(
-    0.5,
-    tf.mean(
-      tf.sub(tf.add(tf.square(mean), tf.exp(tf.mul(2, logStd))), tf.add(1, tf.mul(2, logStd))),
-    ),
-  ) as tf.Scalar;
-
-/**
- * Evaluates the objective on a batch of sequences `[B, >= T + 1, size, size, 3]`, against the
- * first `rolloutSteps + 1` frames. `multiplier` is the raw `u` of `lambda = softplus(u)`.
+ * The objective on a batch of sequences `[B, >= T + 1, size, size, 3]` (T: the rollout length of
+ * this update), scoring the frames {@link scoredFrames} draws. Metrics: `mse` (per pixel, over the
+ * scored frames), `kl` (per latent entry; 0 for the deterministic variant), `rolloutSteps`.
  *
  * @example
  * ```ts
@@ -85,33 +95,51 @@ export const gaussianKl = (mean: tf.Tensor, logStd: tf.Tensor): tf.Scalar =>
  * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
  * import { ok } from "node:assert/strict";
  * await useBackend("cpu");
- * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
- * const terms = hgnLoss(config, { tolerance: 1e-3 }, initHgn(config, 0), tf.scalar(1), tf.zeros([1, 3, 32, 32, 3]) as tf.Tensor5D, { seed: 0 });
- * ok((await terms.mse.data())[0] > 0);
+ * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const out = hgnLoss({ model }, initHgn(model, 0), tf.zeros([1, 3, 32, 32, 3]) as tf.Tensor5D, { seed: 0, step: 0 });
+ * ok((await out.metrics.mse.data())[0] > 0);
  * ```
  */
 export const hgnLoss = (
-  config: HgnConfig,
-  objective: ObjectiveConfig,
+  config: HgnObjectiveConfig,
   params: HgnParams,
-  multiplier: tf.Tensor,
   frames: tf.Tensor5D,
-  options: ApplyOptions,
-): LossTerms & { readonly output: HgnOutput } => {
-  const steps = options.steps ?? config.rolloutSteps;
-  const decodeAt = scoredFrames(
-    steps,
-    objective.framesPerUpdate ?? 0,
-    deriveSeed(options.seed, 0xf4),
-  );
-  const output = applyHgn(config, params, frames, { ...options, decodeAt });
+  context: { readonly seed: number; readonly step: number },
+): LossOutput => {
+  const model = config.model;
+  const steps = rolloutStepsAt(config, context.step);
+  if (frames.rank !== 5 || frames.shape[1] < Math.max(steps + 1, model.inputFrames)) {
+    throw new RangeError(
+      `HGN needs sequences [B, >= ${
+        Math.max(steps + 1, model.inputFrames)
+      }, ${model.size}, ${model.size}, 3], got [${frames.shape}]`,
+    );
+  }
+  const decodeAt = scoredFrames(steps, config.framesPerUpdate ?? 0, deriveSeed(context.seed, 0xf4));
+  const output = applyHgn(model, params, frames, { seed: context.seed, steps, decodeAt });
   const target = tf.gather(frames, decodeAt, 1);
   const mse = tf.mean(tf.squaredDifference(output.frames, target)) as tf.Scalar;
-  const lambda = tf.softplus(multiplier) as tf.Scalar;
-  if (config.deterministic) {
-    return { loss: mse, mse, kl: tf.scalar(0), lambda, output };
+  const rolloutSteps = tf.scalar(steps);
+  if (model.deterministic) {
+    return { loss: mse, metrics: { mse, kl: tf.scalar(0), rolloutSteps } };
   }
   const kl = gaussianKl(output.mean, output.logStd);
-  const loss = tf.add(kl, tf.mul(lambda, tf.sub(mse, objective.tolerance))) as tf.Scalar;
-  return { loss, mse, kl, lambda, output };
+  return { loss: kl, constraint: mse, metrics: { mse, kl, rolloutSteps } };
+};
+
+/**
+ * HGN as a model record (`name: "hgn"`). The stochastic variant is meant to be trained under
+ * GECO: `constrained(hgn)` from `@hamiltonian/hgn/train`.
+ *
+ * @example
+ * ```ts
+ * import { hgn } from "@hamiltonian/hgn/models/hgn";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(hgn.name, "hgn");
+ * ```
+ */
+export const hgn: Model<HgnObjectiveConfig, HgnParams, tf.Tensor5D> = {
+  name: "hgn",
+  init: (config, seed) => initHgn(config.model, seed),
+  loss: hgnLoss,
 };

@@ -9,7 +9,7 @@
  * @module
  */
 export * from "./config.ts";
-export * from "./networks.ts";
+
 export * from "./model.ts";
 export * from "./loss.ts";
 export * from "./metrics.ts";

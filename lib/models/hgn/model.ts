@@ -8,7 +8,6 @@
  * @module
  */
 import { tf } from "../../deps/tf.ts";
-import { deriveSeed, random } from "../../core/random.ts";
 import { integratorByName } from "../../core/registry.ts";
 import { stepOf } from "../../core/integrator.ts";
 import { rollout } from "../../core/flow.ts";
@@ -16,21 +15,33 @@ import type { Hamiltonian } from "../../core/hamiltonian.ts";
 import type { Phase } from "../../core/phase.ts";
 import { tensorSpace } from "../../tensor/space.ts";
 import { networkHamiltonian, separableNetworkHamiltonian } from "../../tensor/hamiltonian.ts";
-import { upsampleNearest2x } from "../../tensor/nn.ts";
+import {
+  type Activation,
+  applyConvStack,
+  type Conv2dParams,
+  type ConvLayerSpec,
+  type ConvStackSpec,
+  initConvStack,
+  normalLeaf,
+  paramLeaves,
+  upsampleNearest2x,
+} from "../../tensor/nn.ts";
 import type { HgnConfig } from "./config.ts";
-import { type Activation, applyStack, type ConvStack, initStack } from "./networks.ts";
 
-/** The weights of an HGN. */
+/**
+ * The weights of an HGN: a parameter tree (paths such as `encoder/0/w`, `hamiltonian/1/2/b`).
+ * Leaves are plain tensors from {@link initHgn}, variables inside a training state.
+ */
 export interface HgnParams {
-  readonly encoder: ConvStack;
-  /** empty when the config has no f_psi */
-  readonly transformer: ConvStack;
+  readonly encoder: readonly Conv2dParams[];
+  /** f_psi; empty when the config has no f_psi */
+  readonly transformer: readonly Conv2dParams[];
   /** separable: `[K, V]`; general: `[H]` */
-  readonly hamiltonian: readonly ConvStack[];
+  readonly hamiltonian: readonly (readonly Conv2dParams[])[];
   /** the decoder's two learned constant input channels, `[1, 4, 4, 2]` */
-  readonly decoderInput: tf.Variable;
+  readonly decoderInput: tf.Tensor4D;
   /** the decoder's first convolution (at 4x4) and its upsampling blocks, flattened */
-  readonly decoder: ConvStack;
+  readonly decoder: readonly Conv2dParams[];
 }
 
 /** What one forward pass gives. */
@@ -51,101 +62,120 @@ const downsamplings = (size: number) => Math.round(Math.log2(size / 4));
 /** The initial bias of the posterior's log standard deviation. */
 export const INITIAL_LOG_STD = -2;
 
+/** The shapes of the HGN's networks (everything but their weights). */
+export interface HgnSpecs {
+  readonly encoder: ConvStackSpec;
+  readonly transformer: ConvStackSpec;
+  /** one spec per energy network (`[K, V]` or `[H]`) */
+  readonly hamiltonian: readonly ConvStackSpec[];
+  readonly decoder: ConvStackSpec;
+}
+
+const layers = (n: number, channels: number, activation: Activation): ConvLayerSpec[] =>
+  Array.from({ length: n }, () => ({ channels, activation }));
+
 /**
- * Seeded initialisation of every weight of the model `config` describes.
+ * The conv stacks of the model `config` describes (appendix A.1): the encoder downsamples with
+ * stride-2 convolutions at its odd hidden layers until the image is 4x4; f_psi, the energy
+ * networks (softplus, so they have second derivatives) and the decoder keep the 4x4 grid until
+ * the decoder's upsampling blocks.
  *
  * @example
  * ```ts
- * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { hgnSpecs, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { strictEqual } from "node:assert/strict";
- * import { useBackend } from "@hamiltonian/hgn/tensor";
- * await useBackend("cpu");
- * const p = initHgn(SMALL_HGN, 0);
- * strictEqual(p.hamiltonian.length, 2); // K and V
+ * strictEqual(hgnSpecs(SMALL_HGN).encoder.layers.filter((l) => l.stride === 2).length, 3);
  * ```
  */
-export const initHgn = (config: HgnConfig, seed: number): HgnParams => {
-  const rng = random(deriveSeed(seed, 0x4867));
+export const hgnSpecs = (config: HgnConfig): HgnSpecs => {
   const C = config.stateChannels;
   const W = config.encoderWidth;
   const down = downsamplings(config.size);
   const hidden = config.encoderLayers - 2;
-  // Stride-2 convolutions at the odd hidden layers, until the image is 4x4.
-  const encoderLayers: [number, number, Activation][] = [[W, 1, "leakyRelu"]];
+  const encoder: ConvLayerSpec[] = [{ channels: W, activation: "leakyRelu" }];
   let placed = 0;
   for (let i = 0; i < hidden; i++) {
     const stride = placed < down && (i % 2 === 0 || hidden - i <= down - placed) ? 2 : 1;
     if (stride === 2) placed++;
-    encoderLayers.push([2 * W, stride, "leakyRelu"]);
+    encoder.push({ channels: 2 * W, stride, activation: "leakyRelu" });
   }
-  encoderLayers.push([4 * C, 1, "linear"]); // mean and log std of z, each 2C channels
-  const encoder = initStack(rng, 3 * config.inputFrames, encoderLayers);
-  // Start the posterior narrow (std e^-2): with unit-variance samples at initialisation the
-  // decoder first sees pure noise, and nothing pushes the encoder to carry information.
-  const head = encoder[encoder.length - 1].params.b;
-  head.assign(tf.concat([tf.zeros([2 * C]), tf.fill([2 * C], INITIAL_LOG_STD)]));
-  const T = config.transformerWidth;
-  const transformer = config.fpsi
-    ? initStack(rng, 2 * C, [
-      ...Array.from({ length: config.transformerLayers - 1 }, () =>
-        [T, 1, "leakyRelu"] as [number, number, Activation]),
-      [2 * C, 1, "linear"],
-    ])
-    : [];
-  const Hw = config.hamiltonianWidth;
-  const energyNet = (cin: number) =>
-    initStack(rng, cin, [
-      ...Array.from({ length: config.hamiltonianLayers - 1 }, () =>
-        [Hw, 1, "softplus"] as [number, number, Activation]),
-      [1, 1, "linear"],
-    ]);
-  const hamiltonian = config.hamiltonian === "separable"
-    ? [energyNet(C), energyNet(C)]
-    : [energyNet(2 * C)];
+  encoder.push({ channels: 4 * C, activation: "linear" }); // mean and log std of z, 2C each
+  const leak = config.leak;
+  const energyNet = (cin: number): ConvStackSpec => ({
+    inChannels: cin,
+    layers: [
+      ...layers(config.hamiltonianLayers - 1, config.hamiltonianWidth, "softplus"),
+      { channels: 1, activation: "linear" },
+    ],
+    leak,
+  });
   const D = config.decoderWidth;
-  const decoder = initStack(rng, C + 2, [
-    [D, 1, "leakyRelu"],
-    ...Array.from({ length: 2 * down }, () => [D, 1, "leakyRelu"] as [number, number, Activation]),
-    [3, 1, "sigmoid"],
-  ]);
-  const constant = new Float32Array(4 * 4 * 2);
-  for (let i = 0; i < constant.length; i++) constant[i] = rng.normal() * 0.1;
   return {
-    encoder,
-    transformer,
-    hamiltonian,
-    decoderInput: tf.variable(tf.tensor4d(constant, [1, 4, 4, 2])),
-    decoder,
+    encoder: { inChannels: 3 * config.inputFrames, layers: encoder, leak },
+    transformer: {
+      inChannels: 2 * C,
+      layers: config.fpsi
+        ? [
+          ...layers(config.transformerLayers - 1, config.transformerWidth, "leakyRelu"),
+          { channels: 2 * C, activation: "linear" },
+        ]
+        : [],
+      leak,
+    },
+    hamiltonian: config.hamiltonian === "separable"
+      ? [energyNet(C), energyNet(C)]
+      : [energyNet(2 * C)],
+    decoder: {
+      inChannels: C + 2,
+      layers: [
+        ...layers(1 + 2 * down, D, "leakyRelu"),
+        { channels: 3, activation: "sigmoid" },
+      ],
+      leak,
+    },
   };
 };
 
 /**
- * Every variable of the model with a stable path name (for optimisers and checkpoints).
+ * Seeded initialisation of every weight of the model `config` describes: each leaf from its path
+ * (see `pathSeed`), so a variant with or without f_psi shares every other weight.
  *
  * @example
  * ```ts
- * import { hgnVariables, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { ok } from "node:assert/strict";
- * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { flattenWithPaths, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
  * await useBackend("cpu");
- * const names = hgnVariables(initHgn(SMALL_HGN, 0)).map(([n]) => n);
- * ok(names.includes("decoderInput") && names.includes("encoder/0/w"));
+ * const p = initHgn(SMALL_HGN, 0);
+ * strictEqual(p.hamiltonian.length, 2); // K and V
+ * const q = initHgn({ ...SMALL_HGN, fpsi: false }, 0);
+ * deepStrictEqual(await p.decoder[0].w.data(), await q.decoder[0].w.data());
+ * strictEqual(flattenWithPaths(p)[0][0], "decoder/0/b");
  * ```
  */
-export const hgnVariables = (params: HgnParams): [string, tf.Variable][] => {
-  const out: [string, tf.Variable][] = [];
-  const stack = (name: string, s: ConvStack) =>
-    s.forEach((l, i) => out.push([`${name}/${i}/w`, l.params.w], [`${name}/${i}/b`, l.params.b]));
-  stack("encoder", params.encoder);
-  stack("transformer", params.transformer);
-  params.hamiltonian.forEach((s, i) => stack(`hamiltonian${i}`, s));
-  out.push(["decoderInput", params.decoderInput]);
-  stack("decoder", params.decoder);
-  return out;
+export const initHgn = (config: HgnConfig, seed: number): HgnParams => {
+  const specs = hgnSpecs(config);
+  const C = config.stateChannels;
+  const encoder = initConvStack(seed, "encoder", specs.encoder);
+  // Start the posterior narrow (std e^-2): with unit-variance samples at initialisation the
+  // decoder first sees pure noise, and nothing pushes the encoder to carry information.
+  const last = encoder.length - 1;
+  encoder[last].b.dispose();
+  encoder[last] = {
+    w: encoder[last].w,
+    b: tf.concat([tf.zeros([2 * C]), tf.fill([2 * C], INITIAL_LOG_STD)]) as tf.Tensor1D,
+  };
+  return {
+    encoder,
+    transformer: initConvStack(seed, "transformer", specs.transformer),
+    hamiltonian: specs.hamiltonian.map((s, i) => initConvStack(seed, `hamiltonian/${i}`, s)),
+    decoderInput: normalLeaf(seed, "decoderInput", [1, 4, 4, 2], 0.1) as tf.Tensor4D,
+    decoder: initConvStack(seed, "decoder", specs.decoder),
+  };
 };
 
 /**
- * Frees every variable of the model.
+ * Frees every tensor of the model.
  *
  * @example
  * ```ts
@@ -159,13 +189,14 @@ export const hgnVariables = (params: HgnParams): [string, tf.Variable][] => {
  * deepStrictEqual(params.decoderInput.isDisposed, true);
  * ```
  */
-export const disposeHgn = (params: HgnParams): void => {
-  for (const [, v] of hgnVariables(params)) v.dispose();
-};
+export const disposeHgn = (params: HgnParams): void => tf.dispose(paramLeaves(params));
 
 /** A per-sample energy: sum over space and channels of a conv net's output, `[B]`. */
-const energyOf = (net: ConvStack, x: tf.Tensor4D): tf.Tensor1D =>
-  tf.sum(applyStack(net, x), [1, 2, 3]) as tf.Tensor1D;
+const energyOf = (
+  spec: ConvStackSpec,
+  net: readonly Conv2dParams[],
+  x: tf.Tensor4D,
+): tf.Tensor1D => tf.sum(applyConvStack(spec, net, x), [1, 2, 3]) as tf.Tensor1D;
 
 /**
  * The learned Hamiltonian of `params` as a core {@link Hamiltonian} on tensors (`q`, `p` of shape
@@ -187,13 +218,14 @@ export const hgnHamiltonian = (
   params: HgnParams,
 ): Hamiltonian<tf.Tensor, tf.Tensor> => {
   const [first, second] = params.hamiltonian;
+  const [s1, s2] = hgnSpecs(config).hamiltonian;
   return config.hamiltonian === "separable"
     ? separableNetworkHamiltonian(
-      (p) => energyOf(first, p as tf.Tensor4D),
-      (q) => energyOf(second, q as tf.Tensor4D),
+      (p) => energyOf(s1, first, p as tf.Tensor4D),
+      (q) => energyOf(s2, second, q as tf.Tensor4D),
     )
     : networkHamiltonian((q, p) =>
-      energyOf(first, tf.concat([q as tf.Tensor4D, p as tf.Tensor4D], 3))
+      energyOf(s1, first, tf.concat([q as tf.Tensor4D, p as tf.Tensor4D], 3))
     );
 };
 
@@ -246,7 +278,7 @@ export const encode = (
     tf.transpose(tf.reshape(firstFrames(frames, F), [B, F, S * S, 3]), [0, 2, 1, 3]),
     [B, S, S, F * 3],
   ) as tf.Tensor4D;
-  const out = applyStack(params.encoder, stacked, config.leak);
+  const out = applyConvStack(hgnSpecs(config).encoder, params.encoder, stacked);
   const C2 = 2 * config.stateChannels;
   const [mean, logStd] = tf.split(out, [C2, C2], 3) as [tf.Tensor4D, tf.Tensor4D];
   return { mean, logStd };
@@ -269,14 +301,13 @@ export const encode = (
 export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf.Tensor4D => {
   const B = q.shape[0];
   const constant = tf.tile(params.decoderInput, [B, 1, 1, 1]);
-  let h = tf.concat([q, constant], 3) as tf.Tensor4D;
-  const [first, ...rest] = params.decoder;
-  h = applyStack([first], h, config.leak);
-  const last = rest[rest.length - 1];
-  for (let i = 0; i + 1 < rest.length; i += 2) {
-    h = applyStack(rest.slice(i, i + 2), upsampleNearest2x(h), config.leak);
+  const spec = hgnSpecs(config).decoder;
+  const n = spec.layers.length;
+  let h = applyConvStack(spec, params.decoder, tf.concat([q, constant], 3) as tf.Tensor4D, 0, 1);
+  for (let i = 1; i + 1 < n; i += 2) {
+    h = applyConvStack(spec, params.decoder, upsampleNearest2x(h), i, i + 2);
   }
-  return applyStack([last], h, config.leak);
+  return applyConvStack(spec, params.decoder, h, n - 1, n);
 };
 
 /**
@@ -300,7 +331,7 @@ export const initialState = (
   params: HgnParams,
   z: tf.Tensor4D,
 ): Phase<tf.Tensor4D> => {
-  const s0 = config.fpsi ? applyStack(params.transformer, z, config.leak) : z;
+  const s0 = config.fpsi ? applyConvStack(hgnSpecs(config).transformer, params.transformer, z) : z;
   const C = config.stateChannels;
   const [q, p] = tf.split(s0, [C, C], 3) as [tf.Tensor4D, tf.Tensor4D];
   return { q, p };
@@ -396,4 +427,36 @@ export const applyHgn = (
     options.decodeAt,
   );
   return { mean, logStd, states, frames: predicted, energies };
+};
+
+/**
+ * Stacks byte sequences `[>= frames, size, size, 3]` (the dataset's layout) into a float batch
+ * `[B, frames, size, size, 3]` in [0, 1], keeping the first `frames` of each.
+ *
+ * @example
+ * ```ts
+ * import { toBatch } from "@hamiltonian/hgn/models/hgn";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * await useBackend("cpu");
+ * const b = toBatch([new Uint8Array(2 * 4 * 4 * 3).fill(255)], 1, 4);
+ * deepStrictEqual(b.shape, [1, 1, 4, 4, 3]);
+ * ```
+ */
+export const toBatch = (
+  sequences: readonly Uint8Array[],
+  frames: number,
+  size: number,
+): tf.Tensor5D => {
+  const per = frames * size * size * 3;
+  const out = new Float32Array(sequences.length * per);
+  sequences.forEach((seq, b) => {
+    if (seq.length < per) {
+      throw new RangeError(
+        `sequence ${b} has ${seq.length} bytes, needs ${per} (${frames} frames of ${size}x${size}x3)`,
+      );
+    }
+    for (let i = 0; i < per; i++) out[b * per + i] = seq[i] / 255;
+  });
+  return tf.tensor5d(out, [sequences.length, frames, size, size, 3]);
 };

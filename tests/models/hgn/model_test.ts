@@ -1,15 +1,15 @@
 import {
   applyHgn,
   disposeHgn,
-  hgnLoss,
-  hgnVariables,
+  hgn,
   initHgn,
   PAPER_HGN,
   unroll,
   validateHgnConfig,
 } from "@hamiltonian/hgn/models/hgn";
 import { E } from "@hamiltonian/hgn/core";
-import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { constrained, initState } from "@hamiltonian/hgn/train";
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { TINY } from "./_tiny.ts";
 
@@ -86,43 +86,50 @@ Deno.test("hgn: a rollout run forward then backward (-dt) returns to its start (
 });
 
 Deno.test("hgn: gradients of the full loss (through the rollout's second derivatives) match finite differences", async () => {
-  const config = TINY;
-  const params = initHgn(config, 5);
-  const u = tf.variable(tf.scalar(0.5));
+  const model = constrained(hgn);
+  const config = {
+    model: { ...TINY, deterministic: false },
+    geco: { tolerance: 1e-3, init: 0.97, learningRate: 1e-2 },
+  };
+  const state = initState(model, config, { learningRate: 1e-3, seed: 5 });
   const frames = tf.randomUniform([2, 4, 32, 32, 3], 0, 1, "float32", 7) as tf.Tensor5D;
-  const loss = () => hgnLoss(config, { tolerance: 1e-3 }, params, u, frames, { seed: 11 }).loss;
-  const named = hgnVariables(params);
+  const loss = () => model.loss(config, state.params, frames, { seed: 11, step: 0 }).loss;
+  const named = flattenWithPaths(state.params) as [string, tf.Variable][];
   const { grads } = tf.variableGrads(loss, named.map(([, v]) => v));
-  // One weight from every network, the Hamiltonian's first of all.
+  // One weight from every network, the Hamiltonian's first of all, and the multiplier.
   const picks = [
-    "hamiltonian0/0/w",
-    "hamiltonian1/0/w",
-    "hamiltonian1/1/w",
+    "hamiltonian/0/0/w",
+    "hamiltonian/1/0/w",
+    "hamiltonian/1/1/w",
     "encoder/0/w",
     "transformer/0/w",
     "decoder/1/w",
     "decoderInput",
+    "geco/u",
   ];
   for (const name of picks) {
     const v = named.find(([n]) => n === name)![1];
-    const g = (await grads[v.name].data())[3];
+    const k = v.size > 3 ? 3 : 0;
+    const g = (await grads[v.name].data())[k];
     const base = (await v.data()).slice();
     const at = async (delta: number) => {
       const x = base.slice();
-      x[3] += delta;
+      x[k] += delta;
       v.assign(tf.tensor(x, v.shape));
       const l = loss();
       const y = (await l.data())[0];
       l.dispose();
       return y;
     };
-    const h = 1e-2 * Math.max(1, Math.abs(base[3]));
+    const h = 1e-2 * Math.max(1, Math.abs(base[k]));
     const fd = ((await at(h)) - (await at(-h))) / (2 * h);
     v.assign(tf.tensor(base, v.shape));
     const err = Math.abs(fd - g) / Math.max(Math.abs(fd), Math.abs(g), 1e-4);
     ok(err < 2e-2, `${name}: autodiff ${g}, finite differences ${fd}`);
   }
   tf.dispose(Object.values(grads));
-  disposeHgn(params);
-  tf.dispose([u, frames]);
+  tf.dispose(paramLeavesOf(state.params));
+  frames.dispose();
 });
+
+const paramLeavesOf = (p: object) => flattenWithPaths(p).map(([, t]) => t);

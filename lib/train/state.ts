@@ -1,0 +1,253 @@
+/**
+ * The training state of any model record and its one update: parameters as variables, one Adam
+ * per parameter group, the step count. Nothing here knows which model it trains.
+ *
+ * Randomness is stateless: update `k` draws from `deriveSeed(seed, 0x5e9, k)`, so the step count
+ * is the whole RNG state and a resumed run takes exactly the updates it would have taken.
+ *
+ * @module
+ */
+import { tf } from "../deps/tf.ts";
+import { deriveSeed } from "../core/random.ts";
+import { flattenWithPaths, mapParams, paramLeaves, type Params } from "../tensor/nn.ts";
+import type { Model, ParamGroup } from "../models/model.ts";
+import { adam, type AdamState, adamStep, disposeAdam } from "./adam.ts";
+
+/** Settings of training that are not the model's: the optimiser and the seed. */
+export interface TrainOptions {
+  /** Adam learning rate of every parameter outside the model's groups */
+  readonly learningRate: number;
+  /** seed of the weights and of every update's randomness */
+  readonly seed: number;
+  /**
+   * settings outside the model that shape training (the data, the batch size): saved with
+   * checkpoints and part of their fingerprint, never read by the loop
+   */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** The evolving state of a run. Variables and optimiser slots live on the tfjs backend. */
+export interface TrainState<C, P extends Params, B> {
+  readonly model: Model<C, P, B>;
+  readonly config: C;
+  readonly options: TrainOptions;
+  /** the parameter tree, every leaf a `tf.Variable` */
+  readonly params: P;
+  /** one Adam per group prefix (`""`: the parameters outside every group) */
+  readonly optimizers: ReadonlyMap<string, AdamState>;
+  /** updates done */
+  step: number;
+}
+
+/** What one update reports: the loss, the model's metrics and the gradient norm. */
+export interface StepMetrics {
+  /** updates done after this one */
+  readonly step: number;
+  readonly loss: number;
+  /** the global L2 norm of the gradient */
+  readonly gradNorm: number;
+  readonly [metric: string]: number;
+}
+
+/**
+ * The loss or the gradient was NaN or infinite: the update was not applied, the weights are
+ * the last good ones.
+ *
+ * @example
+ * ```ts
+ * import { NonFiniteLossError } from "@hamiltonian/hgn/train";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(new NonFiniteLossError("loss became NaN").name, "NonFiniteLossError");
+ * ```
+ */
+export class NonFiniteLossError extends Error {
+  override name = "NonFiniteLossError";
+}
+
+/** The model's groups, the base group `""` last (it takes what no prefix claims). */
+const groupsOf = <C>(
+  model: { readonly groups?: (config: C) => readonly ParamGroup[] },
+  config: C,
+  options: TrainOptions,
+) => [
+  ...(model.groups?.(config) ?? []),
+  { prefix: "", learningRate: options.learningRate, ascend: false } as ParamGroup,
+];
+
+const groupOf = (groups: readonly ParamGroup[], path: string): ParamGroup =>
+  groups.find((g) => path.startsWith(g.prefix))!;
+
+/** The seed of update `step` (0-based) of a run seeded with `seed`. */
+export const stepSeed = (seed: number, step: number): number => deriveSeed(seed, 0x5e9, step);
+
+/**
+ * A fresh training state: `model.init(config, options.seed)` as variables, fresh optimisers.
+ *
+ * @example
+ * ```ts
+ * import { initState } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const line = { name: "line", init: () => ({ w: tf.zeros([1]) }), loss: () => ({ loss: tf.scalar(0), metrics: {} }) };
+ * const s = initState(line, {}, { learningRate: 0.1, seed: 0 });
+ * strictEqual(s.step, 0);
+ * ```
+ */
+export const initState = <C, P extends Params, B>(
+  model: Model<C, P, B>,
+  config: C,
+  options: TrainOptions,
+): TrainState<C, P, B> => {
+  const fresh = model.init(config, options.seed);
+  const params = mapParams(fresh, (t, path) => tf.variable(t, true, uniqueName(path)));
+  tf.dispose(paramLeaves(fresh));
+  const optimizers = new Map(
+    groupsOf(model, config, options).map((g) => [
+      g.prefix,
+      adam({ learningRate: g.learningRate }),
+    ]),
+  );
+  return { model, config, options, params, optimizers, step: 0 };
+};
+
+let variableCount = 0;
+/** tfjs variable names must be unique in the engine. */
+const uniqueName = (path: string) => `${path}#${variableCount++}`;
+
+/**
+ * Frees the state's variables and optimiser slots.
+ *
+ * @example
+ * ```ts
+ * import { disposeState, initState } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const line = { name: "line", init: () => ({ w: tf.zeros([1]) }), loss: () => ({ loss: tf.scalar(0), metrics: {} }) };
+ * const s = initState(line, {}, { learningRate: 0.1, seed: 0 });
+ * disposeState(s);
+ * ok(s.params.w.isDisposed);
+ * ```
+ */
+export const disposeState = <C, P extends Params, B>(state: TrainState<C, P, B>): void => {
+  tf.dispose(paramLeaves(state.params));
+  for (const opt of state.optimizers.values()) disposeAdam(opt);
+};
+
+/**
+ * One update on `batch`: gradients of the model's loss with respect to every parameter, then
+ * Adam per group (descent, or ascent for groups that ask for it). A parameter the loss does not
+ * reach has no gradient and is left untouched; a group with no gradient does not count a step.
+ * Throws {@link NonFiniteLossError} and applies nothing when the loss or any gradient is NaN or
+ * infinite. Disposes every intermediate; never the batch.
+ *
+ * @example
+ * ```ts
+ * import { initState, trainStep } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const quad = {
+ *   name: "quad",
+ *   init: () => ({ x: tf.scalar(3) }),
+ *   loss: (_: unknown, p: { x: tf.Tensor }) => ({ loss: tf.square(p.x) as tf.Scalar, metrics: {} }),
+ * };
+ * const s = initState(quad, {}, { learningRate: 0.1, seed: 0 });
+ * const m = await trainStep(s, null);
+ * strictEqual(m.loss, 9);
+ * ok((await s.params.x.data())[0] < 3);
+ * ```
+ */
+export const trainStep = async <C, P extends Params, B>(
+  state: TrainState<C, P, B>,
+  batch: B,
+): Promise<StepMetrics> => {
+  const named = flattenWithPaths(state.params) as [string, tf.Variable][];
+  const context = { seed: stepSeed(state.options.seed, state.step), step: state.step };
+  let metricNames: string[] = [];
+  let metricValues: tf.Scalar[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const out = state.model.loss(state.config, state.params, batch, context);
+    metricNames = Object.keys(out.metrics);
+    metricValues = metricNames.map((k) => tf.keep(out.metrics[k]));
+    return out.loss;
+  }, named.map(([, v]) => v));
+  const withGrad = named.flatMap(([path, v]) =>
+    grads[v.name] ? [[path, v, grads[v.name]] as const] : []
+  );
+  const normSquared = tf.tidy(() =>
+    withGrad.reduce((a, [, , g]) => tf.add(a, tf.sum(tf.square(g))), tf.scalar(0))
+  );
+  const [loss, norm2, ...values] = await Promise.all(
+    [value, normSquared, ...metricValues].map(async (t) => (await t.data())[0]),
+  );
+  tf.dispose([value, normSquared, ...metricValues]);
+  const metrics: Record<string, number> = {};
+  metricNames.forEach((k, i) => (metrics[k] = values[i]));
+  if (!Number.isFinite(loss) || !Number.isFinite(norm2)) {
+    tf.dispose(Object.values(grads));
+    const what = Number.isFinite(loss) ? `the gradient became ${norm2}` : `loss became ${loss}`;
+    throw new NonFiniteLossError(
+      `${what} at step ${state.step + 1} (${
+        Object.entries(metrics).map(([k, v]) => `${k} ${v}`).join(", ")
+      }); the update was not applied`,
+    );
+  }
+  const groups = groupsOf(state.model, state.config, state.options);
+  for (const g of groups) {
+    const mine = withGrad.filter(([path]) => groupOf(groups, path) === g);
+    if (mine.length === 0) continue;
+    adamStep(
+      state.optimizers.get(g.prefix)!,
+      new Map(mine.map(([path, v]) => [path, v])),
+      new Map(mine.map(([path, , gr]) => [path, gr])),
+      g.ascend ? -1 : 1,
+    );
+  }
+  tf.dispose(Object.values(grads));
+  state.step += 1;
+  return { ...metrics, step: state.step, loss, gradNorm: Math.sqrt(norm2) };
+};
+
+/**
+ * Whether every parameter and optimiser slot of the state is finite (only such states are
+ * checkpointed or evaluated).
+ *
+ * @example
+ * ```ts
+ * import { initState, isFiniteState } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const m = { name: "m", init: () => ({ w: tf.tensor1d([1, NaN]) }), loss: () => ({ loss: tf.scalar(0), metrics: {} }) };
+ * strictEqual(await isFiniteState(initState(m, {}, { learningRate: 1, seed: 0 })), false);
+ * ```
+ */
+export const isFiniteState = <C, P extends Params, B>(
+  state: TrainState<C, P, B>,
+): Promise<boolean> => isFiniteTree(state.params);
+
+/**
+ * Whether every leaf of a parameter tree is finite.
+ *
+ * @example
+ * ```ts
+ * import { isFiniteTree } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * strictEqual(await isFiniteTree({ w: tf.tensor1d([1, Infinity]) }), false);
+ * strictEqual(await isFiniteTree({ w: tf.tensor1d([1, 2]) }), true);
+ * ```
+ */
+export const isFiniteTree = async (tree: Params): Promise<boolean> => {
+  const leaves = paramLeaves(tree);
+  if (leaves.length === 0) return true;
+  const zero = tf.tidy(() =>
+    leaves.reduce((a, t) => tf.add(a, tf.sum(tf.mul(t, 0))), tf.scalar(0))
+  );
+  const v = (await zero.data())[0];
+  zero.dispose();
+  return v === 0;
+};
