@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { E } from "../lib/deps/fp.ts";
 import type { tf } from "../lib/deps/tf.ts";
 import { datasetSpec, generator } from "../lib/data/dataset.ts";
-import { type ExampleReader, generatedReader, trainingOrder } from "../lib/data/order.ts";
+import { type ExampleReader, generatedReader } from "../lib/data/order.ts";
 import { writeFileAtomic, writeTextAtomic } from "../lib/io/atomic.ts";
 import { datasetReader, openDataset } from "../lib/io/dataset.ts";
 import { encodeGif, encodePng, labelRows, tileFrames } from "../lib/io/image.ts";
@@ -18,7 +18,8 @@ import { loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
 import { readMetrics } from "../lib/io/run.ts";
 import type { Model } from "../lib/models/model.ts";
 import { hgn, type HgnObjectiveConfig } from "../lib/models/hgn/loss.ts";
-import { type HgnParams, toBatch } from "../lib/models/hgn/model.ts";
+import type { HgnParams } from "../lib/models/hgn/model.ts";
+import { frameBatches, sequenceBytes } from "../lib/train/sources.ts";
 import { constrained } from "../lib/train/constrained.ts";
 import type { BatchSource } from "../lib/train/fit.ts";
 import { type CheckpointRecord, restoreState, stateRecord } from "../lib/train/checkpoint.ts";
@@ -33,7 +34,7 @@ import {
   evaluate,
   priorSamples,
   sequenceRollouts,
-} from "../lib/train/evaluate.ts";
+} from "../lib/models/hgn/evaluate.ts";
 import { type RunSettings, SETTINGS_VERSION, validateSettings } from "./hgn_settings.ts";
 import { UsageError } from "./usage.ts";
 import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
@@ -58,6 +59,7 @@ export const runConfig = (settings: RunSettings): HgnObjectiveConfig =>
 export const runOptions = (settings: RunSettings): TrainOptions => ({
   learningRate: settings.train.learningRate,
   seed: settings.train.seed,
+  ...(settings.train.decay ? { decay: settings.train.decay } : {}),
   context: {
     batchSize: settings.train.batchSize,
     trainSize: settings.train.trainSize,
@@ -139,40 +141,18 @@ export const openReader = async (settings: RunSettings): Promise<ExampleReader> 
   return datasetReader(ds);
 };
 
-/** Per-sequence byte arrays of a stacked batch. */
-const sequencesOf = (reader: ExampleReader, pixels: Uint8Array): Uint8Array[] => {
-  const per = reader.spec.frames * reader.spec.render.size ** 2 * 3;
-  return Array.from(
-    { length: pixels.length / per },
-    (_, i) => pixels.subarray(i * per, (i + 1) * per),
-  );
-};
-
 /** The batches a run trains on: the seeded training order over the reader's shards, as tensors. */
 export const trainingSource = (
   settings: RunSettings,
   reader: ExampleReader,
 ): BatchSource<tf.Tensor5D> => {
   const model = settings.objective.model;
-  const order = trainingOrder(
-    reader.shardSizes("train"),
-    "train",
-    settings.train.seed,
-    settings.train.batchSize,
-  );
-  const frames = Math.max(model.rolloutSteps + 1, model.inputFrames);
-  return {
-    batchAt: async (step) => {
-      const b = await reader.batch("train", order(step));
-      return toBatch(sequencesOf(reader, b.pixels), frames, model.size);
-    },
-    release: (t) => t.dispose(),
-  };
+  return frameBatches(reader, {
+    seed: settings.train.seed,
+    batchSize: settings.train.batchSize,
+    frames: Math.max(model.rolloutSteps + 1, model.inputFrames),
+  });
 };
-
-/** One sequence of a split, as bytes. */
-const sequenceAt = (reader: ExampleReader, split: "train" | "test") => async (i: number) =>
-  (await reader.batch(split, [i])).pixels;
 
 /** Evaluates train and test splits over a `steps`-step unroll and writes `eval.json` (`eval-STEPS.json` for another length); returns both reports. */
 export const evaluateRun = async (
@@ -186,7 +166,7 @@ export const evaluateRun = async (
   const options = { steps, batchSize: 16 };
   const count = settings.run.testSize;
   const on = (split: "train" | "test") =>
-    evaluate(model, params, sequenceAt(reader, split), count, options);
+    evaluate(model, params, sequenceBytes(reader, split), count, options);
   const report = { train: await on("train"), test: await on("test") };
   const file = steps === settings.run.evalSteps ? "eval.json" : `eval-${steps}.json`;
   await writeTextAtomic(join(dir, file), JSON.stringify(report, null, 2) + "\n");
@@ -219,7 +199,7 @@ export const writeRollouts = async (
 ): Promise<{ images: [string, string][]; retraceError: number }> => {
   const model = settings.objective.model;
   const steps = settings.run.evalSteps;
-  const sequence = await sequenceAt(reader, "test")(index);
+  const sequence = await sequenceBytes(reader, "test")(index);
   const r = await sequenceRollouts(model, params, sequence, steps);
   const out = join(dir, "rollouts");
   const S = model.size;

@@ -38,6 +38,8 @@ export interface RunSettings {
     readonly seed: number;
     /** training sequences cycled through (seeded shuffle per epoch) */
     readonly trainSize: number;
+    /** cosine decay of the learning rate to `final` times its start over `steps` updates */
+    readonly decay?: { readonly steps: number; readonly final: number };
   };
   readonly data: {
     /** a dataset directory written by `cli.ts generate` (absent: generated from the seed) */
@@ -72,6 +74,7 @@ export const trainOptions = {
   minutes: { type: "string" },
   "batch-size": { type: "string" },
   lr: { type: "string" },
+  "lr-decay": { type: "string" },
   "rollout-steps": { type: "string" },
   "input-frames": { type: "string" },
   dt: { type: "string" },
@@ -133,6 +136,7 @@ const PRESETS = {
     // Decoding dominates a CPU update: scoring 6 of the 11 frames makes updates 1.8x faster
     // for about the same progress per update (measured: 7.5x the static predictor at 13 min).
     framesPerUpdate: 6,
+    lrDecay: 1,
     noiseMode: "initial",
   },
   paper: {
@@ -145,6 +149,7 @@ const PRESETS = {
     gecoLr: 1.5e-4,
     testSize: 10000,
     framesPerUpdate: 0,
+    lrDecay: 1,
     noiseMode: "observation",
   },
 } as const;
@@ -189,6 +194,8 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
   const noiseMode = flags["noise-mode"] ?? preset.noiseMode;
   const stochastic = !model.deterministic;
   const framesPerUpdate = int("frames-per-update", preset.framesPerUpdate, 0);
+  const steps = int("steps", preset.steps);
+  const lrDecay = num("lr-decay", preset.lrDecay);
   const settings: RunSettings = {
     version: SETTINGS_VERSION,
     preset: presetName,
@@ -211,6 +218,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
       learningRate: num("lr", preset.lr),
       seed: int("seed", 0, 0, 0xffffffff),
       trainSize: int("train-size", 50000),
+      ...(lrDecay !== 1 ? { decay: { steps, final: lrDecay } } : {}),
     },
     data: {
       ...(flags.data !== undefined ? { dir: flags.data } : {}),
@@ -220,7 +228,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
       ...(flags["noise-std"] !== undefined ? { noiseStd: num("noise-std", 0) } : {}),
     },
     run: {
-      steps: int("steps", preset.steps),
+      steps,
       minutes: num("minutes", preset.minutes),
       logEvery: int("log-every", 10),
       checkpointEvery: int("checkpoint-every", 200),
@@ -259,6 +267,13 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       `--backend must be one of ${backendRequests.join(", ")}, got '${s.run.backend}'`,
     ),
     check(s.train.learningRate, positive, `--lr must be > 0, got ${s.train.learningRate}`),
+    check(
+      s.train.decay,
+      (d) =>
+        d === undefined ||
+        (Number.isFinite(d.final) && d.final >= 0 && d.final <= 1 && d.steps >= 1),
+      `--lr-decay must be in [0, 1] (the final fraction of --lr; 1: constant), got ${s.train.decay?.final}`,
+    ),
     check(
       geco,
       (g) => g === undefined || (Number.isFinite(g.learningRate) && g.learningRate >= 0),

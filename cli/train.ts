@@ -63,6 +63,7 @@ For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --steps N              total updates (default small 900, paper 15000)
   --minutes X            also stop after X minutes in this invocation, with a checkpoint (0: no cap)
   --batch-size N --lr X --seed N --train-size N --data-seed N
+  --lr-decay X           cosine-decay the learning rate to X times --lr over --steps (1: constant)
   --rollout-steps N --input-frames N --dt X --size 32|64
   --integrator NAME      leapfrog (default), euler, rk4, yoshida4, ... (core registry)
   --hamiltonian separable|general   --deterministic | --stochastic   --no-fpsi

@@ -18,3 +18,4 @@ export * from "./gradients.ts";
 export * from "./space.ts";
 export * from "./hamiltonian.ts";
 export * from "./nn.ts";
+export * from "./frames.ts";

@@ -513,3 +513,26 @@ export const gaussianKl = (mean: tf.Tensor, logStd: tf.Tensor): tf.Scalar =>
       tf.sub(tf.add(tf.square(mean), tf.exp(tf.mul(2, logStd))), tf.add(1, tf.mul(2, logStd))),
     ),
   ) as tf.Scalar;
+
+/**
+ * Whether every leaf of a parameter tree is finite.
+ *
+ * @example
+ * ```ts
+ * import { isFiniteTree, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * strictEqual(await isFiniteTree({ w: tf.tensor1d([1, Infinity]) }), false);
+ * strictEqual(await isFiniteTree({ w: tf.tensor1d([1, 2]) }), true);
+ * ```
+ */
+export const isFiniteTree = async (tree: Params): Promise<boolean> => {
+  const leaves = paramLeaves(tree);
+  if (leaves.length === 0) return true;
+  const zero = tf.tidy(() =>
+    leaves.reduce((a, t) => tf.add(a, tf.sum(tf.mul(t, 0))), tf.scalar(0))
+  );
+  const v = (await zero.data())[0];
+  zero.dispose();
+  return v === 0;
+};

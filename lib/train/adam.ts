@@ -43,8 +43,8 @@ export const adam = (config: AdamConfig): AdamState => ({
 });
 
 /**
- * One Adam step: `params[name] -= lr * mhat / (sqrt(vhat) + eps)` for every gradient given
- * (`direction = -1` ascends instead). Slots are created at zero on first use. Disposes its
+ * One Adam step: `params[name] -= scale * lr * mhat / (sqrt(vhat) + eps)` for every gradient
+ * given (`direction = -1` ascends instead; `scale` is a learning-rate schedule's factor). Slots are created at zero on first use. Disposes its
  * intermediates, never the gradients.
  *
  * @example
@@ -64,12 +64,13 @@ export const adamStep = (
   params: ReadonlyMap<string, tf.Variable>,
   grads: ReadonlyMap<string, tf.Tensor>,
   direction: 1 | -1 = 1,
+  scale = 1,
 ): void => {
   const { learningRate, beta1, beta2, epsilon } = state.config;
   state.step += 1;
   const c1 = 1 - Math.pow(beta1, state.step);
   const c2 = 1 - Math.pow(beta2, state.step);
-  const rate = (direction * learningRate * Math.sqrt(c2)) / c1;
+  const rate = (direction * learningRate * scale * Math.sqrt(c2)) / c1;
   tf.tidy(() => {
     for (const [name, g] of grads) {
       const p = params.get(name);

@@ -1,7 +1,6 @@
 /**
  * Training any model record: the training state and its update, Adam, constrained objectives
- * (GECO), the `fit` loop, checkpoint records; plus HGN's evaluation and float64 system
- * identification.
+ * (GECO), the `fit` loop, batch sources, checkpoint records; plus float64 system identification.
  *
  * ```ts
  * import { polynomialHamiltonian } from "@hamiltonian/hgn/train";
@@ -16,5 +15,5 @@ export * from "./adam.ts";
 export * from "./state.ts";
 export * from "./constrained.ts";
 export * from "./fit.ts";
+export * from "./sources.ts";
 export * from "./checkpoint.ts";
-export * from "./evaluate.ts";

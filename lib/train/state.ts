@@ -9,7 +9,13 @@
  */
 import { tf } from "../deps/tf.ts";
 import { deriveSeed } from "../core/random.ts";
-import { flattenWithPaths, mapParams, paramLeaves, type Params } from "../tensor/nn.ts";
+import {
+  flattenWithPaths,
+  isFiniteTree,
+  mapParams,
+  paramLeaves,
+  type Params,
+} from "../tensor/nn.ts";
 import type { Model, ParamGroup } from "../models/model.ts";
 import { adam, type AdamState, adamStep, disposeAdam } from "./adam.ts";
 
@@ -19,6 +25,11 @@ export interface TrainOptions {
   readonly learningRate: number;
   /** seed of the weights and of every update's randomness */
   readonly seed: number;
+  /**
+   * cosine decay of the descending groups' learning rates, from 1x to `final`x over `steps`
+   * updates, then constant (absent: constant rates)
+   */
+  readonly decay?: { readonly steps: number; readonly final: number };
   /**
    * settings outside the model that shape training (the data, the batch size): saved with
    * checkpoints and part of their fingerprint, never read by the loop
@@ -76,6 +87,26 @@ const groupsOf = <C>(
 
 const groupOf = (groups: readonly ParamGroup[], path: string): ParamGroup =>
   groups.find((g) => path.startsWith(g.prefix))!;
+
+/**
+ * The learning-rate factor of update `step` (0-based) under `options.decay`: cosine from 1 to
+ * `final` over `steps` updates, then `final`.
+ *
+ * @example
+ * ```ts
+ * import { learningRateFactor } from "@hamiltonian/hgn/train";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const decay = { steps: 100, final: 0.1 };
+ * deepStrictEqual([0, 50, 100, 500].map((s) => learningRateFactor({ decay }, s)), [1, 0.55, 0.1, 0.1]);
+ * deepStrictEqual(learningRateFactor({}, 7), 1);
+ * ```
+ */
+export const learningRateFactor = (options: Pick<TrainOptions, "decay">, step: number): number => {
+  const d = options.decay;
+  if (!d) return 1;
+  const t = Math.min(1, step / d.steps);
+  return d.final + (1 - d.final) * 0.5 * (1 + Math.cos(Math.PI * t));
+};
 
 /** The seed of update `step` (0-based) of a run seeded with `seed`. */
 export const stepSeed = (seed: number, step: number): number => deriveSeed(seed, 0x5e9, step);
@@ -203,6 +234,7 @@ export const trainStep = async <C, P extends Params, B>(
       new Map(mine.map(([path, v]) => [path, v])),
       new Map(mine.map(([path, , gr]) => [path, gr])),
       g.ascend ? -1 : 1,
+      g.ascend ? 1 : learningRateFactor(state.options, state.step),
     );
   }
   tf.dispose(Object.values(grads));
@@ -227,27 +259,3 @@ export const trainStep = async <C, P extends Params, B>(
 export const isFiniteState = <C, P extends Params, B>(
   state: TrainState<C, P, B>,
 ): Promise<boolean> => isFiniteTree(state.params);
-
-/**
- * Whether every leaf of a parameter tree is finite.
- *
- * @example
- * ```ts
- * import { isFiniteTree } from "@hamiltonian/hgn/train";
- * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
- * import { strictEqual } from "node:assert/strict";
- * await useBackend("cpu");
- * strictEqual(await isFiniteTree({ w: tf.tensor1d([1, Infinity]) }), false);
- * strictEqual(await isFiniteTree({ w: tf.tensor1d([1, 2]) }), true);
- * ```
- */
-export const isFiniteTree = async (tree: Params): Promise<boolean> => {
-  const leaves = paramLeaves(tree);
-  if (leaves.length === 0) return true;
-  const zero = tf.tidy(() =>
-    leaves.reduce((a, t) => tf.add(a, tf.sum(tf.mul(t, 0))), tf.scalar(0))
-  );
-  const v = (await zero.data())[0];
-  zero.dispose();
-  return v === 0;
-};

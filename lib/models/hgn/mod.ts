@@ -13,3 +13,4 @@ export * from "./config.ts";
 export * from "./model.ts";
 export * from "./loss.ts";
 export * from "./metrics.ts";
+export * from "./evaluate.ts";

@@ -5,19 +5,13 @@
  *
  * @module
  */
-import { tf } from "../deps/tf.ts";
-import type { HgnConfig } from "../models/hgn/config.ts";
-import {
-  encode,
-  firstFrames,
-  type HgnParams,
-  initialState,
-  toBatch,
-  unroll,
-} from "../models/hgn/model.ts";
-import { evaluateBatch, validPredictionFrames } from "../models/hgn/metrics.ts";
-import type { Phase } from "../core/phase.ts";
-import { isFiniteTree } from "./state.ts";
+import { tf } from "../../deps/tf.ts";
+import type { Phase } from "../../core/phase.ts";
+import { isFiniteTree } from "../../tensor/nn.ts";
+import type { HgnConfig } from "./config.ts";
+import { toBatch } from "../../tensor/frames.ts";
+import { encode, firstFrames, type HgnParams, initialState, unroll } from "./model.ts";
+import { evaluateBatch, validPredictionFrames } from "./metrics.ts";
 
 /** The paper's metrics over a set of sequences. */
 export interface EvalReport {
@@ -53,7 +47,7 @@ export interface EvalReport {
  *
  * @example
  * ```ts
- * import { NonFiniteModelError } from "@hamiltonian/hgn/train";
+ * import { NonFiniteModelError } from "@hamiltonian/hgn/models/hgn";
  * import { strictEqual } from "node:assert/strict";
  * strictEqual(new NonFiniteModelError("x").name, "NonFiniteModelError");
  * ```
@@ -69,8 +63,7 @@ export class NonFiniteModelError extends RangeError {
  *
  * @example
  * ```ts
- * import { evaluate } from "@hamiltonian/hgn/train";
- * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { evaluate, initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { useBackend } from "@hamiltonian/hgn/tensor";
  * import { ok, strictEqual } from "node:assert/strict";
  * await useBackend("cpu");
@@ -177,8 +170,7 @@ export interface Rollouts {
  *
  * @example
  * ```ts
- * import { sequenceRollouts } from "@hamiltonian/hgn/train";
- * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { initHgn, sequenceRollouts, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { useBackend } from "@hamiltonian/hgn/tensor";
  * import { ok, strictEqual } from "node:assert/strict";
  * await useBackend("cpu");
@@ -232,8 +224,7 @@ export const sequenceRollouts = async (
  *
  * @example
  * ```ts
- * import { priorSamples } from "@hamiltonian/hgn/train";
- * import { initHgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { initHgn, priorSamples, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
  * import { useBackend } from "@hamiltonian/hgn/tensor";
  * import { strictEqual } from "node:assert/strict";
  * await useBackend("cpu");
