@@ -6,12 +6,7 @@
  */
 import { check, type Errors, validateAll } from "../lib/core/validation.ts";
 import { E } from "../lib/deps/fp.ts";
-import {
-  type HgnConfig,
-  PAPER_HGN,
-  SMALL_HGN,
-  validateHgnConfig,
-} from "../lib/models/hgn/config.ts";
+import { HGN_RECIPES, type HgnConfig, validateHgnConfig } from "../lib/models/hgn/config.ts";
 import type { HgnObjectiveConfig } from "../lib/models/hgn/loss.ts";
 import type { GecoConfig } from "../lib/train/constrained.ts";
 import { type BackendRequest, backendRequests } from "../lib/tensor/backend.ts";
@@ -120,40 +115,6 @@ type Flags = {
     : string;
 };
 
-/** Defaults that differ between the presets (beyond the model). */
-const PRESETS = {
-  small: {
-    model: SMALL_HGN,
-    // A fixed number of updates, not a wall-clock budget: the same command gives the same model
-    // and numbers on every machine with the same backend.
-    steps: 900,
-    minutes: 0,
-    batchSize: 8,
-    lr: 2e-3,
-    gecoInit: 100,
-    gecoLr: 0.1,
-    testSize: 64,
-    // Decoding dominates a CPU update: scoring 6 of the 11 frames makes updates 1.8x faster
-    // for about the same progress per update (measured: 7.5x the static predictor at 13 min).
-    framesPerUpdate: 6,
-    lrDecay: 1,
-    noiseMode: "initial",
-  },
-  paper: {
-    model: PAPER_HGN,
-    steps: 15000,
-    minutes: 0,
-    batchSize: 16,
-    lr: 1.5e-4,
-    gecoInit: 1,
-    gecoLr: 1.5e-4,
-    testSize: 10000,
-    framesPerUpdate: 0,
-    lrDecay: 1,
-    noiseMode: "observation",
-  },
-} as const;
-
 /**
  * Builds and validates run settings from flags; a `UsageError` listing every problem.
  */
@@ -162,7 +123,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
   if (presetName !== "small" && presetName !== "paper") {
     throw new UsageError(`--preset must be small or paper, got '${presetName}'`);
   }
-  const preset = PRESETS[presetName];
+  const preset = HGN_RECIPES[presetName];
   const m = preset.model;
   const num = (name: keyof Flags, fallback: number) =>
     numberFlag(name, flags[name] as string | undefined, fallback);
@@ -209,13 +170,13 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
         geco: {
           tolerance: num("geco-tolerance", 1e-3),
           init: num("geco-init", preset.gecoInit),
-          learningRate: num("geco-lr", preset.gecoLr),
+          learningRate: num("geco-lr", preset.gecoLearningRate),
         },
       }
       : {}),
     train: {
       batchSize: int("batch-size", preset.batchSize),
-      learningRate: num("lr", preset.lr),
+      learningRate: num("lr", preset.learningRate),
       seed: int("seed", 0, 0, 0xffffffff),
       trainSize: int("train-size", 50000),
       ...(lrDecay !== 1 ? { decay: { steps, final: lrDecay } } : {}),
@@ -229,7 +190,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     },
     run: {
       steps,
-      minutes: num("minutes", preset.minutes),
+      minutes: num("minutes", 0),
       logEvery: int("log-every", 10),
       checkpointEvery: int("checkpoint-every", 200),
       keep: int("keep", 3),
