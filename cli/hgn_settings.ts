@@ -123,6 +123,9 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
   if (presetName !== "small" && presetName !== "paper") {
     throw new UsageError(`--preset must be small or paper, got '${presetName}'`);
   }
+  if (flags.deterministic && flags.stochastic) {
+    throw new UsageError("--deterministic and --stochastic contradict each other; give one");
+  }
   const preset = HGN_RECIPES[presetName];
   const m = preset.model;
   const num = (name: keyof Flags, fallback: number) =>

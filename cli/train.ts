@@ -51,11 +51,12 @@ export const summary = "train an HGN (default: mass-spring, 32 px, sized for a C
 const HELP = `usage: deno run -A cli.ts train [flags]
 Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized: the
 deterministic variant, 10-step rollouts scoring 6 random frames per update, batch 8, noise on the
-initial state only, a fixed 900 updates: the same model on every machine with the same backend),
+initial state only, learning rate 2e-3 cosine-decayed to 1e-4 over a fixed 900 updates: the same
+model on every machine with the same backend),
 mass-spring, 32 px, data generated from --data-seed (or read from --data DIR).
 For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --rollout-steps 30 --frames-per-update 11 --rollout-start 10 --rollout-hold 1000
-  --rollout-grow 300 --steps 2100
+  --rollout-grow 300 --steps 2100 --lr-decay 1
   --preset small|paper   model and schedule (paper: the paper's configuration, for a GPU)
   --system NAME          mass-spring, pendulum, two-body, three-body, henon-heiles, non-separable
   --data DIR             train on a dataset written by 'cli.ts generate' (its system, size, noise,
