@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { disposeState } from "../lib/train/state.ts";
 import { evalTable, evaluateRun, openReader, openRun } from "./hgn_run.ts";
-import { intFlag, parseFlags } from "./usage.ts";
+import { intFlag, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */
 export const summary = "the paper's metrics of a trained run (Table 1, Table 2, figure 6)";
@@ -21,7 +21,8 @@ const options = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const HELP = `usage: deno run -A cli.ts eval --run DIR [--sequences N] [--steps N] [--backend B]
+const HELP =
+  `usage: deno run --allow-read --allow-write=RUNS cli.ts eval --run DIR [--sequences N] [--steps N] [--backend B]
 Evaluates the newest checkpoint of DIR on N train and N test sequences (default: the run's
 --test-size), unrolling --steps steps (default: the run's --eval-steps, 30). Writes DIR/eval.json.`;
 
@@ -29,16 +30,31 @@ Evaluates the newest checkpoint of DIR on N train and N test sequences (default:
 export const run = async (argv: string[]): Promise<void> => {
   const flags = parseFlags(argv, options);
   if (flags.help) return void console.log(HELP);
+  const sequences = flags.sequences === undefined
+    ? undefined
+    : intFlag("sequences", flags.sequences, 1, 1, 1_000_000);
+  const steps = flags.steps === undefined ? undefined : intFlag("steps", flags.steps, 1, 1, 1000);
   const opened = await openRun("eval", flags.run, flags.backend);
   const { dir, state } = opened;
   const settings = {
     ...opened.settings,
     run: {
       ...opened.settings.run,
-      testSize: intFlag("sequences", flags.sequences, opened.settings.run.testSize),
-      evalSteps: intFlag("steps", flags.steps, opened.settings.run.evalSteps),
+      testSize: sequences ?? opened.settings.run.testSize,
+      evalSteps: steps ?? opened.settings.run.evalSteps,
     },
   };
+  const inputFrames = settings.objective.model.inputFrames;
+  if (settings.run.evalSteps + 1 < inputFrames) {
+    disposeState(state);
+    throw new UsageError(
+      `--steps ${settings.run.evalSteps} unrolls ${
+        settings.run.evalSteps + 1
+      } frames, fewer than the ${inputFrames} input frames the model encodes; accepted: --steps >= ${
+        inputFrames - 1
+      }`,
+    );
+  }
   console.log(
     `eval: ${dir} at step ${state.step}, ${settings.run.testSize} sequences per split, ${settings.run.evalSteps}-step unroll`,
   );

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { statfs } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { datasetSpec, generator, type NoiseMode } from "../lib/data/dataset.ts";
 import { datasetBytes, defaultShardSize, writeDataset } from "../lib/io/dataset.ts";
@@ -34,7 +35,8 @@ const options = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const HELP = `usage: deno run -A cli.ts generate --system NAME --out DIR [flags]
+const HELP =
+  `usage: deno run --allow-read --allow-write=DIR --allow-sys=statfs cli.ts generate --system NAME --out DIR [flags]
 Simulates exact trajectories (float64, sixth-order symplectic, error < tolerance per state),
 adds Gaussian noise to every phase-space coordinate of every frame, renders RGB frames and
 writes DIR/manifest.json, DIR/train/shard-*.bin, DIR/test/shard-*.bin and DIR/preview/.
@@ -56,6 +58,24 @@ writes DIR/manifest.json, DIR/train/shard-*.bin, DIR/test/shard-*.bin and DIR/pr
   --quiet, -q          no progress bar and no summary`;
 
 const NOISE_MODES = ["observation", "initial", "none"];
+
+const gigabytes = (bytes: number) => (bytes / 1e9).toFixed(bytes < 1e7 ? 4 : 2);
+
+/** Free bytes on the file system that holds `path` (or its nearest existing parent). */
+const freeBytes = async (path: string): Promise<number> => {
+  let at = resolve(path);
+  for (;;) {
+    try {
+      const s = await statfs(at);
+      return s.bavail * s.bsize;
+    } catch (e) {
+      if (!(e instanceof Error && "code" in e && e.code === "ENOENT") || dirname(at) === at) {
+        throw e;
+      }
+      at = dirname(at);
+    }
+  }
+};
 
 /** Runs the command. */
 export const run = async (argv: string[]): Promise<void> => {
@@ -103,6 +123,17 @@ export const run = async (argv: string[]): Promise<void> => {
   const preview = intFlag("preview", flags.preview, 4, 0, 1000);
   const out = flags.out;
   const quiet = flags.quiet ?? false;
+  // Say how much will be written, and refuse what the disk cannot hold, before writing anything.
+  const bytes = datasetBytes(spec, train, test, shardSize);
+  const free = await freeBytes(out);
+  if (bytes > free) {
+    throw new UsageError(
+      `${out}: the dataset needs ${gigabytes(bytes)} GB, the disk has ${
+        gigabytes(free)
+      } GB free; lower --train/--test/--size or choose another --out`,
+    );
+  }
+  if (!quiet) console.log(`generate: writing ${gigabytes(bytes)} GB to ${out}`);
   const bar = !quiet && Deno.stderr.isTerminal()
     ? new SingleBar({
       format: "generate {system} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}",

@@ -74,7 +74,7 @@ export const readSettings = async (dir: string): Promise<RunSettings> => {
   try {
     text = await Deno.readTextFile(file);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       throw new UsageError(`${file} not found: '${dir}' is not a run directory`);
     }
     throw e;

@@ -209,6 +209,9 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
 
 /** Validates settings (also those read back from a run's `config.json`). */
 export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> => {
+  const extent = Object.hasOwn(systems, s.data.system)
+    ? systems[s.data.system as keyof typeof systems]().extent
+    : Infinity;
   const model = validateHgnConfig(s.objective.model);
   const m = s.objective.model;
   const geco = s.geco;
@@ -229,6 +232,11 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       s.run.backend,
       (b) => backendRequests.includes(b),
       `--backend must be one of ${backendRequests.join(", ")}, got '${s.run.backend}'`,
+    ),
+    check(
+      s.data.noiseStd,
+      (x) => x === undefined || (Number.isFinite(x) && x >= 0 && x <= extent),
+      `--noise-std must be in [0, ${extent}] (the scene's half-width for ${s.data.system}), got ${s.data.noiseStd}`,
     ),
     check(s.train.learningRate, positive, `--lr must be > 0, got ${s.train.learningRate}`),
     check(
@@ -288,4 +296,37 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       `--train-size (${s.train.trainSize}) must be at least --batch-size (${s.train.batchSize})`,
     ),
   ]);
+};
+
+/**
+ * A rough upper bound of the memory one training update and one evaluation batch take, in bytes:
+ * the decoder's activations at full resolution dominate (kept for the backward pass and its
+ * second-order terms), then the encoder's.
+ */
+export const memoryEstimate = (s: RunSettings): number => {
+  const m = s.objective.model;
+  const pixels = m.size * m.size;
+  const scored = s.objective.framesPerUpdate || m.rolloutSteps + 1;
+  const decoderLayers = 2 * Math.round(Math.log2(m.size / 4)) + 2;
+  const perFrame = pixels * m.decoderWidth * decoderLayers * 4;
+  const encoder = pixels * (3 * m.inputFrames + 2 * m.encoderWidth * m.encoderLayers) * 4;
+  const update = s.train.batchSize * (scored * perFrame + encoder) * 3;
+  const evaluation = 16 * ((s.run.evalSteps + 1) * perFrame + encoder);
+  return Math.max(update, evaluation);
+};
+
+/** Refuses settings whose update would not fit in half of `totalBytes` of memory. */
+export const checkMemory = (s: RunSettings, totalBytes: number): void => {
+  const need = memoryEstimate(s);
+  if (need <= totalBytes / 2) return;
+  const gb = (x: number) => (x / 2 ** 30).toFixed(x < 2 ** 30 ? 2 : 0);
+  const perSequence = memoryEstimate({ ...s, train: { ...s.train, batchSize: 1 } });
+  const fits = Math.floor(totalBytes / 2 / perSequence);
+  throw new UsageError(
+    `--batch-size ${s.train.batchSize} (with --eval-steps ${s.run.evalSteps}) needs about ${
+      gb(need)
+    } GB for one update, more than half of this machine's ${gb(totalBytes)} GB; ${
+      fits >= 1 ? `at most --batch-size ${fits} fits` : "the model is too large for this machine"
+    }`,
+  );
 };

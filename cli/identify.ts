@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { identify } from "../lib/train/identify.ts";
+import { IdentificationDivergedError, identify } from "../lib/train/identify.ts";
 import { systemByName } from "../lib/systems/registry.ts";
 import { intFlag, numberFlag, parseFlags, UsageError } from "./usage.ts";
 
@@ -24,7 +24,7 @@ const options = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const HELP = `usage: deno run -A cli.ts identify [flags]
+const HELP = `usage: deno run cli.ts identify [flags]
 Learns H = sum a_k p^(2k) + sum b_k q^(2k) from ground-truth trajectories by gradient descent on
 the one-step leapfrog error.
   --system NAME        mass-spring (default), pendulum, henon-heiles (1 body, separable)
@@ -35,6 +35,18 @@ the one-step leapfrog error.
   --iterations N       gradient steps (default 200)
   --lr X               Adam learning rate (default 0.02)
   --seed N             seed of data and initialisation (default 0)`;
+
+/** Runs the identification, a divergence becoming a one-line error naming the flags. */
+const guard = <A>(f: () => A): A => {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof IdentificationDivergedError) {
+      throw new UsageError(`identify: ${e.message}; lower --lr or --dt`);
+    }
+    throw e;
+  }
+};
 
 /** Runs the command. */
 export const run = (argv: string[]): Promise<void> => {
@@ -69,13 +81,15 @@ export const run = (argv: string[]): Promise<void> => {
     }) from ${config.trajectories} trajectories x ${config.steps} steps, dt ${config.dt}`,
   );
   const every = Math.max(1, Math.floor(config.iterations / 10));
-  const out = identify(system, config, ({ iteration, loss }) => {
-    if (iteration % every === 0 || iteration === config.iterations) {
-      console.log(
-        `  iteration ${iteration}/${config.iterations}  one-step MSE ${loss.toExponential(3)}`,
-      );
-    }
-  });
+  const out = guard(() =>
+    identify(system, config, ({ iteration, loss }) => {
+      if (iteration % every === 0 || iteration === config.iterations) {
+        console.log(
+          `  iteration ${iteration}/${config.iterations}  one-step MSE ${loss.toExponential(3)}`,
+        );
+      }
+    })
+  );
   const poly = (c: number[], x: string) =>
     c.map((v, k) =>
       `${v >= 0 && k > 0 ? "+ " : k > 0 ? "- " : ""}${Math.abs(v).toFixed(4)} ${x}^${2 * k + 2}`

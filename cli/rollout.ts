@@ -7,8 +7,8 @@
  */
 import { join } from "node:path";
 import { disposeState } from "../lib/train/state.ts";
-import { openRun, writeRollouts } from "./hgn_run.ts";
-import { intFlag, parseFlags } from "./usage.ts";
+import { openReader, openRun, writeRollouts } from "./hgn_run.ts";
+import { intFlag, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */
 export const summary =
@@ -22,7 +22,8 @@ const options = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const HELP = `usage: deno run -A cli.ts rollout --run DIR [--index N] [--steps N] [--backend B]
+const HELP =
+  `usage: deno run --allow-read --allow-write=RUNS cli.ts rollout --run DIR [--index N] [--steps N] [--backend B]
 Writes DIR/rollouts/{truth,forward,backward,faster,slower,prior-*}.gif and strip.png for test
 sequence N (default 0), unrolled --steps steps (default: the run's --eval-steps).`;
 
@@ -30,16 +31,30 @@ sequence N (default 0), unrolled --steps steps (default: the run's --eval-steps)
 export const run = async (argv: string[]): Promise<void> => {
   const flags = parseFlags(argv, options);
   if (flags.help) return void console.log(HELP);
+  const index = intFlag("index", flags.index, 0, 0, 2 ** 32 - 1);
+  const stepsFlag = flags.steps === undefined
+    ? undefined
+    : intFlag("steps", flags.steps, 1, 1, 1000);
   const opened = await openRun("rollout", flags.run, flags.backend);
   const { dir, state } = opened;
-  const steps = intFlag("steps", flags.steps, opened.settings.run.evalSteps);
+  const steps = stepsFlag ?? opened.settings.run.evalSteps;
   const settings = { ...opened.settings, run: { ...opened.settings.run, evalSteps: steps } };
+  const count = Math.min(
+    settings.run.testSize,
+    opened.reader.shardSizes("test").reduce((a, b) => a + b, 0),
+  );
+  if (index >= count) {
+    disposeState(state);
+    throw new UsageError(
+      `--index must be in [0, ${count - 1}] (the run's test sequences), got ${index}`,
+    );
+  }
   const { images, retraceError } = await writeRollouts(
     settings,
     dir,
     state.params,
-    opened.reader,
-    intFlag("index", flags.index, 0, 0),
+    await openReader(settings),
+    index,
   );
   console.log(
     `rollout: backward retraces forward within ${

@@ -25,6 +25,7 @@ import { claimRunDir, openMetrics, writeRunConfig } from "../lib/io/run.ts";
 import { openDataset } from "../lib/io/dataset.ts";
 import { parseFlags, UsageError } from "./usage.ts";
 import {
+  checkMemory,
   type RunSettings,
   settingsFromFlags,
   trainOptions,
@@ -48,7 +49,8 @@ import { join } from "node:path";
 /** One line for the command list. */
 export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";
 
-const HELP = `usage: deno run -A cli.ts train [flags]
+const HELP =
+  `usage: deno run --allow-read --allow-write=runs --allow-sys=systemMemoryInfo cli.ts train [flags]
 Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized: the
 deterministic variant, 10-step rollouts scoring 6 random frames per update, batch 8, noise on the
 initial state only, learning rate 2e-3 cosine-decayed to 1e-4 over a fixed 900 updates: the same
@@ -185,7 +187,10 @@ export const run = async (argv: string[]): Promise<number> => {
     settings = settingsFromFlags(flags);
     if (settings.data.dir !== undefined) settings = await dataSettings(flags, settings);
   }
+  checkMemory(settings, Deno.systemMemoryInfo().total);
   const reader = await openReader(settings);
+  // Everything that can fail before training is checked before the run folder is claimed.
+  const choice = await useBackend(settings.run.backend);
   const dir = flags.resume ?? await claimRunDir(
     flags.out !== undefined ? { dir: flags.out } : {
       base: "runs",
@@ -194,7 +199,6 @@ export const run = async (argv: string[]): Promise<number> => {
       }`,
     },
   );
-  const choice = await useBackend(settings.run.backend);
   console.log(`train: ${choice.report}`);
   const model = runModel(settings);
   let state: HgnRunState;
@@ -307,7 +311,10 @@ export const run = async (argv: string[]): Promise<number> => {
     }) after ${minutes.toFixed(1)} min; checkpoint ${file}`,
   );
   if (signal !== undefined) {
-    console.log(`train: resume with: deno run -A cli.ts train --resume ${shellQuote(dir)}`);
+    const q = shellQuote(dir);
+    console.log(
+      `train: resume with: deno run --allow-read --allow-write=${q} --allow-sys=systemMemoryInfo cli.ts train --resume ${q}`,
+    );
     disposeState(state);
     return signal === "SIGINT" ? 130 : 143;
   }

@@ -2,7 +2,7 @@
  * Train an HGN on the pendulum from a script, without the CLI: the library's model record, data
  * generated from a seed, the one `fit` loop, and an evaluation against the static predictor.
  *
- *   deno run -A examples/train_pendulum.ts [updates]
+ *   deno run --allow-read examples/train_pendulum.ts [updates]
  *
  * @module
  */

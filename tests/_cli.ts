@@ -3,18 +3,39 @@ import { fileURLToPath } from "node:url";
 
 const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
-/** Runs `deno run -A cli.ts ...args`. */
+/** Where the tests' temporary folders live: the only place the CLI may write in a test. */
+const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+
+/**
+ * The permissions the README documents for each command (never `-A`), with writing allowed
+ * only under the temporary folder the tests use.
+ */
+export const permissions = (command: string | undefined): string[] => {
+  switch (command) {
+    case "train":
+      return ["--allow-read", `--allow-write=${tmp}`, "--allow-sys=systemMemoryInfo"];
+    case "eval":
+    case "rollout":
+      return ["--allow-read", `--allow-write=${tmp}`];
+    case "generate":
+      return ["--allow-read", `--allow-write=${tmp}`, "--allow-sys=statfs"];
+    default:
+      return []; // identify and the command list need no permission
+  }
+};
+
+/** Runs `deno run <the command's permissions> cli.ts ...args`. */
 export const runCli = (
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> => runCliIn(undefined, ...args);
 
-/** Runs `deno run -A cli.ts ...args` in the working directory `cwd`. */
+/** Runs `deno run <the command's permissions> cli.ts ...args` in the working directory `cwd`. */
 export const runCliIn = async (
   cwd: string | undefined,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, ...args],
+    args: ["run", ...permissions(args[0]), cli, ...args],
     env: { NO_COLOR: "1" },
     ...(cwd ? { cwd } : {}),
     stdout: "piped",
@@ -27,14 +48,14 @@ export const runCliIn = async (
   };
 };
 
-/** Starts `deno run -A cli.ts ...args`, waits until stdout matches `ready`, sends `signal`. */
+/** Starts `deno run <permissions> cli.ts ...args`, waits until stdout matches `ready`, sends `signal`. */
 export const interruptCli = async (
   signal: Deno.Signal,
   ready: RegExp,
   ...args: string[]
 ): Promise<{ code: number; stdout: string }> => {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli, ...args],
+    args: ["run", ...permissions(args[0]), cli, ...args],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

@@ -111,7 +111,12 @@ for (
       strictEqual(r.code, code, r.stdout);
       ok(said.test(r.stdout), r.stdout);
       // the path has a space: the hint is shell-quoted
-      ok(r.stdout.includes(`resume with: deno run -A cli.ts train --resume '${dir}'`), r.stdout);
+      ok(
+        r.stdout.includes(
+          `resume with: deno run --allow-read --allow-write='${dir}' --allow-sys=systemMemoryInfo cli.ts train --resume '${dir}'`,
+        ),
+        r.stdout,
+      );
       const ckpts = [...Deno.readDirSync(join(dir, "checkpoints"))].map((e) => e.name);
       strictEqual(ckpts.length, 1);
       const resumed = await runCli(

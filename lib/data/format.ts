@@ -414,6 +414,17 @@ export const validateManifest = (json: unknown, file: string): Manifest => {
   }
   const s = spec as DatasetSpec;
   const splits = m.splits as Record<string, SplitManifest> | undefined;
+  const allShards: ShardEntry[] = [];
+  const finite = (x: unknown) => typeof x === "number" && Number.isFinite(x) && x >= 0;
+  const checkAccuracy = (a: Accuracy | undefined, where: string) => {
+    if (
+      !a || !finite(a.maxErrorEstimate) || !finite(a.maxEnergyDrift) ||
+      !(a.maxExactError === null || finite(a.maxExactError)) ||
+      !(Number.isInteger(a.maxSubsteps) && a.maxSubsteps >= 1) || !isInt(a.resampled)
+    ) {
+      fail(`${where}: accuracy figures are missing or malformed`);
+    }
+  };
   for (const name of ["train", "test"] as const) {
     const sm = splits?.[name];
     if (!sm || !isInt(sm.count) || !isInt(sm.shardSize) || !Array.isArray(sm.shards)) {
@@ -442,10 +453,21 @@ export const validateManifest = (json: unknown, file: string): Manifest => {
       if (typeof sh.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sh.sha256)) {
         fail(`${name} shard ${sh.file} has no valid sha256`);
       }
+      checkAccuracy(sh.accuracy, `${name} shard ${sh.file}`);
       next += sh.count;
+      allShards.push(sh);
     });
     if (next !== split.count) {
       fail(`split '${name}' lists ${split.count} examples but its shards hold ${next}`);
+    }
+  }
+  const total = allShards.reduce((a, sh) => a + sh.bytes, 0);
+  if (m.bytes !== total) fail(`lists ${m.bytes} bytes in all; its shards hold ${total}`);
+  checkAccuracy(m.accuracy as Accuracy | undefined, "dataset");
+  if (allShards.length > 0) {
+    const merged = mergeAccuracy(allShards.map((sh) => sh.accuracy));
+    if (JSON.stringify(merged) !== JSON.stringify(m.accuracy)) {
+      fail("the dataset's accuracy figures are not those of its shards");
     }
   }
   return m as unknown as Manifest;

@@ -58,6 +58,42 @@ export const sha256 = (bytes: Uint8Array): string =>
 
 export { defaultShardSize } from "../data/order.ts";
 
+/**
+ * Removes the `*.tmp-PID-N` files that an interrupted writer of another process left in a
+ * dataset directory (its own folders only); resolves to the files removed.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleTemporaries } from "@hamiltonian/hgn/io";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const out = await Deno.makeTempDir();
+ * await Deno.mkdir(`${out}/train`);
+ * await Deno.writeFile(`${out}/train/shard-00000.bin.tmp-1-3`, new Uint8Array(4));
+ * deepStrictEqual(await removeStaleTemporaries(out), [`${out}/train/shard-00000.bin.tmp-1-3`]);
+ * await Deno.remove(out, { recursive: true });
+ * ```
+ */
+export const removeStaleTemporaries = async (out: string): Promise<string[]> => {
+  const removed: string[] = [];
+  for (const dir of [out, join(out, "train"), join(out, "test"), join(out, "preview")]) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) continue;
+      throw e;
+    }
+    for (const e of entries) {
+      const m = /\.tmp-(\d+)-\d+$/.exec(e.name);
+      if (e.isFile && m && Number(m[1]) !== Deno.pid) {
+        await Deno.remove(join(dir, e.name));
+        removed.push(join(dir, e.name));
+      }
+    }
+  }
+  return removed;
+};
+
 /** What {@link writeDataset} needs. */
 export interface WriteOptions {
   /** the dataset directory (created) */
@@ -120,6 +156,10 @@ export const writeDataset = async (options: WriteOptions): Promise<Manifest> => 
     throw new RangeError(`shard size must be a positive integer, got ${shardSize}`);
   }
   const manifestPath = join(out, MANIFEST);
+  if (await exists(join(out, "config.json")) || await exists(join(out, "checkpoints"))) {
+    throw new RangeError(`${out} holds a training run; choose another directory for the dataset`);
+  }
+  await removeStaleTemporaries(out);
   if (!options.overwrite && await exists(manifestPath)) {
     throw new RangeError(`${manifestPath} exists; choose another directory or pass --overwrite`);
   }

@@ -66,6 +66,13 @@ export const claimRunDir = async (
   if ("dir" in where) {
     const dir = where.dir;
     if (dir.trim() === "") throw new RunDirError("''", "an empty path is not a run directory");
+    const kind = await Deno.stat(dir).then((s) => (s.isDirectory ? "dir" : "file"), (e) => {
+      if (e instanceof Deno.errors.NotFound) return "none";
+      throw e;
+    });
+    if (kind === "file") {
+      throw new RunDirError(dir, "is a file, not a folder; choose another --out");
+    }
     await Deno.mkdir(dir, { recursive: true });
     const names: string[] = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);

@@ -121,20 +121,48 @@ export const probeGpuAdapter = async (): Promise<GpuAdapterInfo> => {
   };
 };
 
+/**
+ * A backend was asked for by name and cannot start here (no GPU adapter, no permission to read
+ * the wasm binary...): an environment problem, said in one line, not a bug.
+ *
+ * @example
+ * ```ts
+ * import { BackendUnavailableError } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(new BackendUnavailableError("x").name, "BackendUnavailableError");
+ * ```
+ */
+export class BackendUnavailableError extends Error {
+  override name = "BackendUnavailableError";
+}
+
 let wasmPathsSet = false;
+/** Why the last backend that failed to start failed (tfjs only warns), one line. */
+let lastFailure = "";
 
 const trySet = async (name: BackendName): Promise<boolean> => {
   if (name === "wasm" && !wasmPathsSet) {
     setWasmPaths(new URL(wasmDistUrl).pathname);
     wasmPathsSet = true;
   }
+  const said: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) =>
+    void said.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" "));
+  let ok = false;
   try {
-    const ok = await tf.setBackend(name) && tf.getBackend() === name;
-    if (ok && name === "cpu") quietFirstCpuWrite();
-    return ok;
-  } catch {
-    return false;
+    ok = await tf.setBackend(name) && tf.getBackend() === name;
+  } catch (e) {
+    said.push(e instanceof Error ? e.message : String(e));
+  } finally {
+    console.warn = warn;
   }
+  if (ok && name === "cpu") quietFirstCpuWrite();
+  if (!ok) {
+    const reason = said.join(" ").replace(/\s+/g, " ").trim();
+    lastFailure = reason === "" ? "no reason given" : reason.slice(0, 300);
+  }
+  return ok;
 };
 
 // The cpu backend prints a multi-line "install tfjs-node" banner at its first tensor under Deno
@@ -188,13 +216,15 @@ export const useBackend = async (
   };
   if (request !== "auto") {
     if (request === "webgpu" && !adapter.present) {
-      throw new Error(`backend webgpu is unavailable: ${adapter.description}; use wasm or cpu`);
+      throw new BackendUnavailableError(
+        `backend webgpu is unavailable: ${adapter.description}; use --backend wasm or cpu`,
+      );
     }
     if (!(await trySet(request))) {
-      throw new Error(
+      throw new BackendUnavailableError(
         `backend ${request} failed to start${
           request === "webgpu" ? ` on adapter ${adapter.description}` : ""
-        }; accepted: ${backendRequests.join(", ")}`,
+        } (${lastFailure}); accepted: ${backendRequests.join(", ")}`,
       );
     }
     return done(request, request === "webgpu" ? `adapter ${adapter.description}` : "requested");
@@ -208,6 +238,9 @@ export const useBackend = async (
       : `auto: webgpu failed on ${adapter.description}`
     : `auto: ${adapter.description}`;
   if (await trySet("wasm")) return done("wasm", why);
-  if (await trySet("cpu")) return done("cpu", `${why}; wasm failed`);
-  throw new Error("no tfjs backend could start (tried webgpu, wasm, cpu)");
+  const wasmFailure = lastFailure;
+  if (await trySet("cpu")) return done("cpu", `${why}; wasm failed: ${wasmFailure}`);
+  throw new BackendUnavailableError(
+    `no tfjs backend could start (tried webgpu, wasm, cpu; last: ${lastFailure})`,
+  );
 };

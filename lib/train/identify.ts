@@ -15,6 +15,20 @@ import { rollout } from "../core/flow.ts";
 import { yoshida6 } from "../core/composition.ts";
 import type { System } from "../systems/system.ts";
 
+/**
+ * The identification diverged (a non-finite loss or coefficient): nothing it learned is kept.
+ *
+ * @example
+ * ```ts
+ * import { IdentificationDivergedError } from "@hamiltonian/hgn/train";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(new IdentificationDivergedError("x").name, "IdentificationDivergedError");
+ * ```
+ */
+export class IdentificationDivergedError extends Error {
+  override name = "IdentificationDivergedError";
+}
+
 /** Settings of {@link identify}. */
 export interface IdentifyConfig {
   /** trajectories observed */
@@ -130,6 +144,11 @@ export const identify = (
   const m = theta.map(() => 0);
   const v = theta.map(() => 0);
   const initialLoss = loss(theta);
+  if (!Number.isFinite(initialLoss)) {
+    throw new IdentificationDivergedError(
+      `the one-step loss of the initial guess is ${initialLoss}: the integrator diverges at this dt`,
+    );
+  }
   let current = initialLoss;
   for (let it = 1; it <= config.iterations; it++) {
     const grad = theta.map((_, j) => {
@@ -148,6 +167,12 @@ export const identify = (
       theta[j] -= (config.learningRate * mh) / (Math.sqrt(vh) + 1e-12);
     }
     current = loss(theta);
+    // Divergence: a non-finite loss or coefficient, or a loss a million times the initial one.
+    if (!Number.isFinite(current) || !theta.every(Number.isFinite) || current > 1e6 * initialLoss) {
+      throw new IdentificationDivergedError(
+        `diverged at iteration ${it} (one-step loss ${current}): the learning rate or dt is too large`,
+      );
+    }
     onProgress({ iteration: it, loss: current });
   }
   return {

@@ -98,6 +98,13 @@ Deno.test("format: validateManifest names the problem", () => {
     count: 3,
     bytes: bytes.length,
     sha256: "0".repeat(64),
+    accuracy: {
+      maxErrorEstimate: 1e-11,
+      maxEnergyDrift: 2e-12,
+      maxExactError: null,
+      maxSubsteps: 8,
+      resampled: 0,
+    },
   };
   const good = {
     format: "hgn-dataset",
@@ -107,11 +114,25 @@ Deno.test("format: validateManifest names the problem", () => {
       train: { count: 3, shardSize: 3, shards: [shard] },
       test: { count: 0, shardSize: 3, shards: [] },
     },
+    accuracy: shard.accuracy,
+    bytes: bytes.length,
   };
   validateManifest(good, "m.json");
   const bad: [unknown, RegExp][] = [
     [null, /m\.json: not a JSON object/],
     [{ ...good, format: "zip" }, /format 'zip', expected 'hgn-dataset'/],
+    [{ ...good, bytes: 12 }, /lists 12 bytes in all; its shards hold/],
+    [{ ...good, accuracy: { ...shard.accuracy, maxSubsteps: 99 } }, /not those of its shards/],
+    [{
+      ...good,
+      splits: {
+        ...good.splits,
+        train: {
+          ...good.splits.train,
+          shards: [{ ...shard, accuracy: { ...shard.accuracy, maxEnergyDrift: "x" } }],
+        },
+      },
+    }, /train shard train\/shard-00000\.bin: accuracy figures are missing or malformed/],
     [{ ...good, version: 7 }, /format version 7; this library reads version 1/],
     [{ ...good, spec: { ...spec, frames: 9 } }, /spec is missing or malformed/],
     [

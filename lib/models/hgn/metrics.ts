@@ -19,7 +19,7 @@
  */
 import { tf } from "../../deps/tf.ts";
 import type { HgnConfig } from "./config.ts";
-import { applyHgn, firstFrames, type HgnParams } from "./model.ts";
+import { applyHgn, checkFrames, firstFrames, type HgnParams } from "./model.ts";
 
 /** Per-sequence numbers of one evaluated batch (plain arrays, read back from the backend). */
 export interface BatchMetrics {
@@ -77,6 +77,7 @@ export const evaluateBatch = async (
   frames: tf.Tensor5D,
   steps = config.rolloutSteps,
 ): Promise<BatchMetrics> => {
+  checkFrames(config, frames, Math.max(steps + 1, config.inputFrames), "evaluation");
   const T = steps + 1;
   if (frames.shape[1] < T) {
     throw new RangeError(

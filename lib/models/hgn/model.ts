@@ -191,6 +191,34 @@ export const initHgn = (config: HgnConfig, seed: number): HgnParams => {
  */
 export const disposeHgn = (params: HgnParams): void => tf.dispose(paramLeaves(params));
 
+/**
+ * Checks that `frames` is a batch of sequences `[B >= 1, >= need, size, size, 3]` for the model
+ * `config` describes; a `RangeError` saying what was given and what is needed. (wasm returns
+ * junk memory, not an error, for a slice past the end.)
+ *
+ * @example
+ * ```ts
+ * import { checkFrames, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { throws } from "node:assert/strict";
+ * await useBackend("cpu");
+ * throws(() => checkFrames(SMALL_HGN, tf.zeros([1, 3, 32, 32, 3]), 5, "encode"), /needs sequences \[B, >= 5, 32, 32, 3\]/);
+ * ```
+ */
+export const checkFrames = (
+  config: HgnConfig,
+  frames: tf.Tensor,
+  need: number,
+  what: string,
+): void => {
+  const [B, F, H, W, C] = frames.shape;
+  if (frames.rank !== 5 || B < 1 || F < need || H !== config.size || W !== config.size || C !== 3) {
+    throw new RangeError(
+      `${what} needs sequences [B, >= ${need}, ${config.size}, ${config.size}, 3], got [${frames.shape}]`,
+    );
+  }
+};
+
 /** A per-sample energy: sum over space and channels of a conv net's output, `[B]`. */
 const energyOf = (
   spec: ConvStackSpec,
@@ -272,6 +300,7 @@ export const encode = (
   params: HgnParams,
   frames: tf.Tensor5D,
 ): { mean: tf.Tensor4D; logStd: tf.Tensor4D } => {
+  checkFrames(config, frames, config.inputFrames, "the HGN encoder");
   const [B, , S] = frames.shape;
   const F = config.inputFrames;
   const stacked = tf.reshape(
@@ -299,7 +328,12 @@ export const encode = (
  * ```
  */
 export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf.Tensor4D => {
-  const B = q.shape[0];
+  const [B, qh, qw, qc] = q.shape;
+  if (q.rank !== 4 || qh !== 4 || qw !== 4 || qc !== config.stateChannels) {
+    throw new RangeError(
+      `the HGN decoder needs positions [B, 4, 4, ${config.stateChannels}], got [${q.shape}]`,
+    );
+  }
   const constant = tf.tile(params.decoderInput, [B, 1, 1, 1]);
   const spec = hgnSpecs(config).decoder;
   const n = spec.layers.length;
