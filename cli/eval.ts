@@ -13,7 +13,8 @@ import { intFlag, parseFlags, UsageError } from "./usage.ts";
 /** One line for the command list. */
 export const summary = "the paper's metrics of a trained run (Table 1, Table 2, figure 6)";
 
-const options = {
+/** The flags of the command. */
+export const options = {
   run: { type: "string" },
   sequences: { type: "string" },
   steps: { type: "string" },

@@ -16,7 +16,8 @@ import { intFlag, numberFlag, parseFlags, UsageError } from "./usage.ts";
 /** One line for the command list. */
 export const summary = "generate a dataset of rendered trajectories (the paper's four systems)";
 
-const options = {
+/** The flags of the command. */
+export const options = {
   system: { type: "string" },
   out: { type: "string" },
   train: { type: "string" },

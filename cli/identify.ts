@@ -12,7 +12,8 @@ import { intFlag, numberFlag, parseFlags, UsageError } from "./usage.ts";
 /** One line for the command list. */
 export const summary = "learn a Hamiltonian from simulated trajectories";
 
-const options = {
+/** The flags of the command. */
+export const options = {
   system: { type: "string", default: "mass-spring" },
   trajectories: { type: "string" },
   steps: { type: "string" },

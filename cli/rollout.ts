@@ -14,7 +14,8 @@ import { intFlag, parseFlags, UsageError } from "./usage.ts";
 export const summary =
   "rollout GIFs of a trained run: forward, backward, faster, slower, prior samples";
 
-const options = {
+/** The flags of the command. */
+export const options = {
   run: { type: "string" },
   index: { type: "string" },
   steps: { type: "string" },

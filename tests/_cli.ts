@@ -30,12 +30,20 @@ export const runCli = (
 ): Promise<{ code: number; stdout: string; stderr: string }> => runCliIn(undefined, ...args);
 
 /** Runs `deno run <the command's permissions> cli.ts ...args` in the working directory `cwd`. */
-export const runCliIn = async (
+export const runCliIn = (
+  cwd: string | undefined,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> =>
+  runCliWith(permissions(args[0]), cwd, ...args);
+
+/** Runs `deno run <granted> cli.ts ...args` in `cwd`. */
+export const runCliWith = async (
+  granted: readonly string[],
   cwd: string | undefined,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions(args[0]), cli, ...args],
+    args: ["run", ...granted, cli, ...args],
     env: { NO_COLOR: "1" },
     ...(cwd ? { cwd } : {}),
     stdout: "piped",

@@ -160,7 +160,13 @@ const trySet = async (name: BackendName): Promise<boolean> => {
   if (ok && name === "cpu") quietFirstCpuWrite();
   if (!ok) {
     const reason = said.join(" ").replace(/\s+/g, " ").trim();
-    lastFailure = reason === "" ? "no reason given" : reason.slice(0, 300);
+    // A missing Deno permission (tfjs wraps it twice): keep the sentence that names it.
+    const permission = /Requires [^,]+, run again with the --allow-\w+ flag/.exec(reason);
+    lastFailure = permission
+      ? `missing permission: ${permission[0]}`
+      : reason === ""
+      ? "no reason given"
+      : reason.slice(0, 300);
   }
   return ok;
 };
@@ -239,6 +245,12 @@ export const useBackend = async (
     : `auto: ${adapter.description}`;
   if (await trySet("wasm")) return done("wasm", why);
   const wasmFailure = lastFailure;
+  if (wasmFailure.startsWith("missing permission")) {
+    // Not a reason to fall back to a backend 10x slower without a word.
+    throw new BackendUnavailableError(
+      `backend wasm cannot start, ${wasmFailure} (or choose --backend cpu, about 10x slower)`,
+    );
+  }
   if (await trySet("cpu")) return done("cpu", `${why}; wasm failed: ${wasmFailure}`);
   throw new BackendUnavailableError(
     `no tfjs backend could start (tried webgpu, wasm, cpu; last: ${lastFailure})`,
