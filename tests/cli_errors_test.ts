@@ -153,6 +153,21 @@ const CASES: readonly Case[] = [
     args: ["generate", "--system", "pendulum", "--train", "2", "--test", "0", "--out", "@run"],
     error: /holds a training run/,
   },
+  {
+    name: "a dataset the disk cannot hold",
+    args: [
+      "generate",
+      "--system",
+      "pendulum",
+      "--train",
+      "2147483648",
+      "--size",
+      "64",
+      "--out",
+      "@/d",
+    ],
+    error: /d: the dataset needs [\d.]+ GB, the disk has [\d.]+ GB free/,
+  },
   // 6. identify diverging
   {
     name: "identify with a huge dt",
