@@ -120,6 +120,7 @@ export const run = async (argv: string[]): Promise<void> => {
     flags["shard-size"],
     defaultShardSize(spec.frames, size),
     1,
+    1_000_000,
   );
   const preview = intFlag("preview", flags.preview, 4, 0, 1000);
   const out = flags.out;

@@ -63,13 +63,13 @@ export const run = (argv: string[]): Promise<void> => {
     );
   }
   const config = {
-    trajectories: intFlag("trajectories", flags.trajectories, 32),
-    steps: intFlag("steps", flags.steps, 30),
+    trajectories: intFlag("trajectories", flags.trajectories, 32, 1, 100_000),
+    steps: intFlag("steps", flags.steps, 30, 1, 10_000),
     dt: numberFlag("dt", flags.dt, 0.125),
     degree: intFlag("degree", flags.degree, 2, 1, 6),
-    iterations: intFlag("iterations", flags.iterations, 200),
+    iterations: intFlag("iterations", flags.iterations, 200, 1, 1_000_000),
     learningRate: numberFlag("lr", flags.lr, 0.02),
-    seed: intFlag("seed", flags.seed, 0, 0),
+    seed: intFlag("seed", flags.seed, 0, 0, 2 ** 32 - 1),
   };
   if (!(config.dt > 0)) throw new UsageError(`--dt must be > 0, got ${config.dt}`);
   if (!(config.learningRate > 0)) {

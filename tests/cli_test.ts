@@ -28,3 +28,27 @@ Deno.test("cli: user mistakes are one line on stderr with exit 2, never a stack 
     ok(!/\bat .*\.ts:\d+/.test(r.stderr));
   }
 });
+
+Deno.test("cli: OS errors and an unavailable backend are one line with a hint; a TypeError is a bug", async () => {
+  const { userMessage } = await import("../cli.ts");
+  const { BackendUnavailableError } = await import("../lib/tensor/backend.ts");
+  const denied = userMessage(
+    new Deno.errors.PermissionDenied("Permission denied (os error 13): mkdir 'out'"),
+  );
+  ok(denied !== undefined && /mkdir 'out'; the operating system refused/.test(denied), denied);
+  const file = userMessage(
+    new Deno.errors.NotADirectory("Not a directory (os error 20): open 'x/y'"),
+  );
+  ok(
+    file !== undefined && /open 'x\/y'; a path that should be a folder is a file/.test(file),
+    file,
+  );
+  const gpu = userMessage(
+    new BackendUnavailableError(
+      "backend webgpu is unavailable: no navigator.gpu; use --backend wasm or cpu",
+    ),
+  );
+  ok(gpu !== undefined && /use --backend wasm or cpu/.test(gpu), gpu);
+  strictEqual(userMessage(new TypeError("undefined is not a function")), undefined);
+  strictEqual(userMessage(new Error("a bug")), undefined);
+});
