@@ -14,7 +14,7 @@ import { writeFileAtomic, writeTextAtomic } from "../lib/io/atomic.ts";
 import { datasetReader, openDataset } from "../lib/io/dataset.ts";
 import { encodeGif, encodePng, labelRows, tileFrames } from "../lib/io/image.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
-import { loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
+import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
 import { readMetrics } from "../lib/io/run.ts";
 import type { Model } from "../lib/models/model.ts";
 import { hgn, type HgnObjectiveConfig } from "../lib/models/hgn/loss.ts";
@@ -22,7 +22,12 @@ import type { HgnParams } from "../lib/models/hgn/model.ts";
 import { frameBatches, sequenceBytes } from "../lib/train/sources.ts";
 import { constrained } from "../lib/train/constrained.ts";
 import type { BatchSource } from "../lib/train/fit.ts";
-import { type CheckpointRecord, restoreState, stateRecord } from "../lib/train/checkpoint.ts";
+import {
+  CheckpointMismatchError,
+  type CheckpointRecord,
+  restoreState,
+  stateRecord,
+} from "../lib/train/checkpoint.ts";
 import {
   disposeState,
   isFiniteState,
@@ -353,11 +358,23 @@ export const finishRun = async (
 };
 
 /** Loads the newest checkpoint of a run, checked against the run's config.json. */
-export const loadRunState = async (dir: string, settings: RunSettings): Promise<HgnRunState> =>
-  restoreState(runModel(settings), await loadLatestCheckpoint(join(dir, "checkpoints")) as never, {
-    config: runConfig(settings),
-    options: runOptions(settings),
-  });
+export const loadRunState = async (dir: string, settings: RunSettings): Promise<HgnRunState> => {
+  const checkpoints = join(dir, "checkpoints");
+  const all = await listCheckpoints(checkpoints);
+  const newest = all.at(-1);
+  const record = newest === undefined
+    ? await loadLatestCheckpoint(checkpoints) // says there is none
+    : await loadCheckpoint(newest);
+  try {
+    return restoreState(runModel(settings), record as CheckpointRecord, {
+      config: runConfig(settings),
+      options: runOptions(settings),
+    });
+  } catch (e) {
+    if (e instanceof CheckpointMismatchError) throw new UsageError(`${newest}: ${e.message}`);
+    throw e;
+  }
+};
 
 /** The checkpoint record of a state (for `saveCheckpoint`). */
 export const checkpointOf = (state: HgnRunState): Promise<CheckpointRecord> => stateRecord(state);

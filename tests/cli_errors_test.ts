@@ -179,6 +179,12 @@ const CASES: readonly Case[] = [
     args: ["identify", "--lr", "1e6", "--iterations", "20"],
     error: /diverged at iteration \d+ .*; lower --lr or --dt/,
   },
+  // an edited config.json no longer fits the checkpoint's fingerprint
+  {
+    name: "a run whose config.json was edited",
+    args: ["eval", "--run", "@edited"],
+    error: /step-0000001\.ckpt: the checkpoint was written for another configuration/,
+  },
   // 7. a damaged manifest
   {
     name: "a manifest whose byte total was edited",
@@ -220,12 +226,23 @@ Deno.test("cli errors: every bad input is one line, exit 2, naming the flag or p
         }
       }
     }
+    const edited = join(base, "edited");
+    await Deno.mkdir(join(edited, "checkpoints"), { recursive: true });
+    for await (const f of Deno.readDir(join(run, "checkpoints"))) {
+      await Deno.copyFile(join(run, "checkpoints", f.name), join(edited, "checkpoints", f.name));
+    }
+    const config = JSON.parse(await Deno.readTextFile(join(run, "config.json")));
+    await Deno.writeTextFile(
+      join(edited, "config.json"),
+      JSON.stringify({ ...config, train: { ...config.train, learningRate: 0.5 } }),
+    );
     const manifest = JSON.parse(await Deno.readTextFile(join(data, "manifest.json")));
     await Deno.writeTextFile(join(bad, "manifest.json"), JSON.stringify({ ...manifest, bytes: 1 }));
     for (const c of CASES) {
       const scratch = await Deno.makeTempDir({ dir: base, prefix: "case_" });
       const args = c.args.map((a) =>
-        a.replace(/^@run/, run).replace(/^@data/, data).replace(/^@bad/, bad).replace(/^@/, scratch)
+        a.replace(/^@run/, run).replace(/^@data/, data).replace(/^@bad/, bad)
+          .replace(/^@edited/, edited).replace(/^@/, scratch)
       );
       const before = await snapshot(base);
       const r = await runCliWith(c.granted?.(scratch) ?? permissions(args[0]), scratch, ...args);
