@@ -94,6 +94,7 @@ export const speed = (k: number): <V>(f: Flow<V>) => Flow<V> => <V>(f: Flow<V>):
 /**
  * Flows compose pointwise in `dt`: first `f`, then `g`, each with the same `dt` (e.g. a step of
  * one Hamiltonian followed by a step of another, as in a Hamiltonian normalising flow).
+ * Data-last too: `pipe(f, thenFlow(g))`.
  *
  * @example
  * ```ts
@@ -105,7 +106,13 @@ export const speed = (k: number): <V>(f: Flow<V>) => Flow<V> => <V>(f: Flow<V>):
  * ok(Math.abs(both(0.1).inverse(both(0.1).forward(s0)).q[0] - 1) < 1e-14);
  * ```
  */
-export const thenFlow = <V>(f: Flow<V>, g: Flow<V>): Flow<V> => (dt) => andThen(f(dt), g(dt));
+export function thenFlow<V>(g: Flow<V>): (f: Flow<V>) => Flow<V>;
+export function thenFlow<V>(f: Flow<V>, g: Flow<V>): Flow<V>;
+export function thenFlow<V>(first: Flow<V>, second?: Flow<V>): Flow<V> | ((f: Flow<V>) => Flow<V>) {
+  return second === undefined
+    ? (f: Flow<V>) => (dt: number) => andThen(f(dt), first(dt))
+    : (dt: number) => andThen(first(dt), second(dt));
+}
 
 /**
  * Iterates a one-step map `steps` times from `s0`, keeping every state: the result has

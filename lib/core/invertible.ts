@@ -55,19 +55,29 @@ export const inverse = <A>(f: Invertible<A>): Invertible<A> => ({
 
 /**
  * Composition in reading order: `andThen(f, g)` applies `f` first, then `g`; its inverse undoes
- * `g` first, then `f`.
+ * `g` first, then `f`. Data-last too, for `pipe`: `pipe(f, andThen(g))` is `andThen(f, g)`.
  *
  * @example
  * ```ts
- * import { andThen } from "@hamiltonian/hgn/core";
+ * import { andThen, pipe, power } from "@hamiltonian/hgn/core";
  * import { strictEqual } from "node:assert/strict";
  * const inc = { forward: (x: number) => x + 1, inverse: (x: number) => x - 1 };
  * const dbl = { forward: (x: number) => 2 * x, inverse: (x: number) => x / 2 };
  * strictEqual(andThen(inc, dbl).forward(1), 4);
  * strictEqual(andThen(inc, dbl).inverse(4), 1);
+ * strictEqual(pipe(inc, andThen(dbl), power(3)).forward(0), 14); // ((0+1)*2+1)*2+1)*2
  * ```
  */
-export const andThen = <A>(f: Invertible<A>, g: Invertible<A>): Invertible<A> => {
+export function andThen<A>(g: Invertible<A>): (f: Invertible<A>) => Invertible<A>;
+export function andThen<A>(f: Invertible<A>, g: Invertible<A>): Invertible<A>;
+export function andThen<A>(
+  first: Invertible<A>,
+  second?: Invertible<A>,
+): Invertible<A> | ((f: Invertible<A>) => Invertible<A>) {
+  return second === undefined ? (f: Invertible<A>) => both(f, first) : both(first, second);
+}
+
+const both = <A>(f: Invertible<A>, g: Invertible<A>): Invertible<A> => {
   const E = Endo.getMonoid<A>();
   return { forward: E.concat(f.forward, g.forward), inverse: E.concat(g.inverse, f.inverse) };
 };
@@ -85,7 +95,7 @@ export const andThen = <A>(f: Invertible<A>, g: Invertible<A>): Invertible<A> =>
  * ```
  */
 export const invertibleMonoid = <A>(): M.Monoid<Invertible<A>> => ({
-  concat: andThen,
+  concat: both,
   empty: identity<A>(),
 });
 
@@ -102,17 +112,28 @@ export const invertibleMonoid = <A>(): M.Monoid<Invertible<A>> => ({
 export const concatAll = M.concatAll;
 
 /**
- * `f` composed with itself `n >= 0` times (n = 0 is the identity).
+ * `f` composed with itself `n >= 0` times (n = 0 is the identity). Data-last too:
+ * `pipe(f, power(n))`.
  *
  * @example
  * ```ts
- * import { power } from "@hamiltonian/hgn/core";
+ * import { pipe, power } from "@hamiltonian/hgn/core";
  * import { strictEqual } from "node:assert/strict";
  * const dbl = { forward: (x: number) => 2 * x, inverse: (x: number) => x / 2 };
  * strictEqual(power(dbl, 10).forward(1), 1024);
+ * strictEqual(pipe(dbl, power(3)).inverse(8), 1);
  * ```
  */
-export const power = <A>(f: Invertible<A>, n: number): Invertible<A> => {
+export function power(n: number): <A>(f: Invertible<A>) => Invertible<A>;
+export function power<A>(f: Invertible<A>, n: number): Invertible<A>;
+export function power<A>(
+  a: Invertible<A> | number,
+  b?: number,
+): Invertible<A> | (<B>(f: Invertible<B>) => Invertible<B>) {
+  return typeof a === "number" ? <B>(f: Invertible<B>) => repeatMap(f, a) : repeatMap(a, b!);
+}
+
+const repeatMap = <A>(f: Invertible<A>, n: number): Invertible<A> => {
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`power: n must be an integer >= 0, got ${n}`);
   }

@@ -17,6 +17,7 @@ export * from "./hamiltonian.ts";
 export * from "./integrator.ts";
 export * from "./composition.ts";
 export * from "./invertible.ts";
+export * from "./density_map.ts";
 export * from "./flow.ts";
 export * from "./validation.ts";
 export * from "./random.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 import type { VectorSpace } from "../core/vector_space.ts";
+import type { LogDetSpace } from "../core/density_map.ts";
 import { tf } from "../deps/tf.ts";
 
 /**
@@ -28,4 +29,31 @@ export const tensorSpace: VectorSpace<tf.Tensor> = {
   sub: (a, b) => tf.sub(a, b),
   scale: (a, k) => tf.mul(a, k),
   axpy: (k, x, y) => tf.tidy(() => tf.add(tf.mul(x, k), y)),
+};
+
+/**
+ * Log-determinants of a batch: per-sample tensors `[B]`, or the plain number 0 of maps that
+ * preserve volume (so a symplectic step allocates nothing), for density maps over tensors
+ * (`densityMaps(tensorLogDet)`, see `@hamiltonian/hgn/core`).
+ *
+ * @example
+ * ```ts
+ * import { tensorLogDet, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * strictEqual(tensorLogDet.add(tensorLogDet.zero, 0), 0);
+ * const l = tensorLogDet.add(tensorLogDet.zero, tf.tensor1d([1, 2])) as tf.Tensor;
+ * deepStrictEqual(Array.from(await l.data()), [1, 2]);
+ * ```
+ */
+export const tensorLogDet: LogDetSpace<tf.Tensor | number> = {
+  zero: 0,
+  add: (a, b) =>
+    typeof a === "number" && typeof b === "number"
+      ? a + b
+      : typeof a === "number" && a === 0
+      ? b
+      : typeof b === "number" && b === 0
+      ? a
+      : tf.add(a, b),
 };
