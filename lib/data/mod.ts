@@ -17,3 +17,4 @@ export * from "./render.ts";
 export * from "./dataset.ts";
 export * from "./format.ts";
 export * from "./order.ts";
+export * from "./targets.ts";
