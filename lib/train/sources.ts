@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { tf } from "../deps/tf.ts";
+import { tf } from "../deps/tf.ts";
+import { deriveSeed } from "../core/random.ts";
+import { sampleTarget, type Target } from "../data/targets.ts";
 import type { Split } from "../data/dataset.ts";
 import { type ExampleReader, trainingOrder } from "../data/order.ts";
 import { toBatch } from "../tensor/frames.ts";
@@ -81,3 +83,43 @@ export const sequenceBytes = (
   split: Split,
 ): (index: number) => Promise<Uint8Array> =>
 async (index) => (await reader.batch(split, [index])).pixels;
+
+/**
+ * Batches `[batchSize, dim]` of fresh draws from a density target for update `k` of a run:
+ * `sampleTarget(target, batchSize, deriveSeed(seed, 0x7a9, k))`, as float32 tensors (a pure
+ * function of `k`, so a resumed run sees the batches it would have seen).
+ *
+ * @example
+ * ```ts
+ * import { targets } from "@hamiltonian/hgn/data";
+ * import { targetBatches } from "@hamiltonian/hgn/train";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const source = targetBatches(targets.moons, { seed: 0, batchSize: 8 });
+ * deepStrictEqual((await source.batchAt(3)).shape, [8, 2]);
+ * ```
+ */
+export const targetBatches = (
+  target: Target,
+  options: { readonly seed: number; readonly batchSize: number },
+): BatchSource<tf.Tensor2D> => ({
+  batchAt: (step) => targetTensor(target, options.batchSize, deriveSeed(options.seed, 0x7a9, step)),
+  release: (t) => t.dispose(),
+});
+
+/**
+ * `count` seeded draws of a target as a float32 tensor `[count, dim]`.
+ *
+ * @example
+ * ```ts
+ * import { targets } from "@hamiltonian/hgn/data";
+ * import { targetTensor } from "@hamiltonian/hgn/train";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * deepStrictEqual(targetTensor(targets.mixture6d, 4, 1).shape, [4, 6]);
+ * ```
+ */
+export const targetTensor = (target: Target, count: number, seed: number): tf.Tensor2D =>
+  tf.tensor2d(Float32Array.from(sampleTarget(target, count, seed)), [count, target.dim]);
