@@ -26,7 +26,6 @@ import {
   CheckpointMismatchError,
   type CheckpointRecord,
   restoreState,
-  stateRecord,
 } from "../lib/train/checkpoint.ts";
 import {
   disposeState,
@@ -375,9 +374,6 @@ export const loadRunState = async (dir: string, settings: RunSettings): Promise<
     throw e;
   }
 };
-
-/** The checkpoint record of a state (for `saveCheckpoint`). */
-export const checkpointOf = (state: HgnRunState): Promise<CheckpointRecord> => stateRecord(state);
 
 /**
  * Opens a trained run for `eval` and `rollout`: its settings, the backend (the run's unless

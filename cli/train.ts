@@ -9,19 +9,11 @@
  *
  * @module
  */
-import { SingleBar } from "../lib/deps/progress.ts";
 import { tf } from "../lib/deps/tf.ts";
 import { useBackend } from "../lib/tensor/backend.ts";
-import { fit } from "../lib/train/fit.ts";
-import {
-  disposeState,
-  initState,
-  isFiniteState,
-  NonFiniteLossError,
-  type StepMetrics,
-} from "../lib/train/state.ts";
-import { saveCheckpoint } from "../lib/io/checkpoint.ts";
-import { claimRunDir, openMetrics, writeRunConfig } from "../lib/io/run.ts";
+import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts";
+import { claimRunDir, writeRunConfig } from "../lib/io/run.ts";
+import { runFit, signalStatus } from "./fit_run.ts";
 import { openDataset } from "../lib/io/dataset.ts";
 import { parseFlags, UsageError } from "./usage.ts";
 import {
@@ -32,7 +24,6 @@ import {
   validateSettings,
 } from "./hgn_settings.ts";
 import {
-  checkpointOf,
   finishRun,
   type HgnRunState,
   loadRunState,
@@ -44,7 +35,6 @@ import {
   trainingSource,
 } from "./hgn_run.ts";
 import { E } from "../lib/deps/fp.ts";
-import { join } from "node:path";
 
 /** One line for the command list. */
 export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";
@@ -81,10 +71,6 @@ For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --backend auto|webgpu|wasm|cpu
   --out DIR              run directory (default runs/<system>-<time>, made unique)
   --resume DIR           continue the run in DIR (other flags may extend --steps/--minutes)`;
-
-/** Quotes a path for a POSIX shell when it needs it. */
-const shellQuote = (s: string) =>
-  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** Settings for `--resume DIR`: the run's own, with only --steps, --minutes, --backend changed. */
 const resumeSettings = async (
@@ -218,105 +204,28 @@ export const run = async (argv: string[]): Promise<number> => {
         c ? ` after ${c.from} for ${c.hold} updates, growing over ${c.grow}` : ""
       }, batch ${settings.train.batchSize}, data ${settings.data.dir ?? "generated"}) -> ${dir}`,
   );
-  const checkpoints = join(dir, "checkpoints");
-  const save = async () => saveCheckpoint(checkpoints, await checkpointOf(state), r.keep);
-  let signal: "SIGINT" | "SIGTERM" | undefined;
-  const onInt = () => (signal ??= "SIGINT");
-  const onTerm = () => (signal ??= "SIGTERM");
-  Deno.addSignalListener("SIGINT", onInt);
-  Deno.addSignalListener("SIGTERM", onTerm);
-  const bar = Deno.stderr.isTerminal()
-    ? new SingleBar({
-      format:
-        "train [{bar}] {value}/{total} | loss {loss} | mse {mse} | T {t} | {rate} steps/s | ETA {eta}",
-      hideCursor: true,
-    })
-    : undefined;
-  const startStep = state.step;
-  bar?.start(r.steps, state.step, { loss: "-", mse: "-", t: "-", rate: "-", eta: "-" });
-  const started = performance.now();
-  const log = await openMetrics(dir, flags.resume !== undefined ? state.step : undefined);
-  const eta = (rate: number) => {
-    const s = Math.max(0, (r.steps - state.step) / rate);
-    return s >= 3600
-      ? `${(s / 3600).toFixed(1)} h`
-      : s >= 60
-      ? `${(s / 60).toFixed(1)} min`
-      : `${s.toFixed(0)} s`;
-  };
   const fmt = (x: number | undefined, digits = 3) =>
     x === undefined ? "-" : x.toExponential(digits);
-  const onStep = async (last: StepMetrics) => {
-    const seconds = (performance.now() - started) / 1000;
-    const rate = (state.step - startStep) / seconds;
-    if (state.step % r.logEvery === 0 || state.step === r.steps) {
-      await log.append({ ...last, seconds, stepsPerSecond: rate });
-      if (!bar) {
-        console.log(
-          `step ${last.step}/${r.steps} loss ${fmt(last.loss)} mse ${fmt(last.mse)}${
-            last.lambda !== undefined
-              ? ` kl ${fmt(last.kl, 2)} lambda ${last.lambda.toFixed(3)}`
-              : ""
-          } T ${last.rolloutSteps} ${rate.toFixed(2)} steps/s ETA ${eta(rate)}`,
-        );
-      }
-    }
-    bar?.update(state.step, {
-      loss: fmt(last.loss, 2),
-      mse: fmt(last.mse, 2),
-      t: last.rolloutSteps,
-      rate: rate.toFixed(2),
-      eta: eta(rate),
-    });
-    if (state.step % r.checkpointEvery === 0) await save();
-  };
-  const shouldStop = () => {
-    if (signal === "SIGINT") return "interrupted (Ctrl-C)";
-    if (signal === "SIGTERM") return "terminated (SIGTERM)";
-    if (r.minutes > 0 && performance.now() - started > r.minutes * 60_000) {
-      return `reached --minutes ${r.minutes}`;
-    }
-    return undefined;
-  };
-  let reason: string;
-  try {
-    reason =
-      (await fit(state, trainingSource(settings, reader), { steps: r.steps, onStep, shouldStop }))
-        .reason;
-  } catch (e) {
-    bar?.stop();
-    log.close();
-    if (e instanceof NonFiniteLossError) {
-      // The update was not applied: the state holds the last good weights (checked, never saved
-      // when not finite).
-      const kept = await isFiniteState(state) ? await save() : "none (the state is not finite)";
-      throw new UsageError(
-        `${e.message}; last good checkpoint: ${kept} (lower --lr, or resume with --resume ${
-          shellQuote(dir)
-        })`,
-      );
-    }
-    throw e;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInt);
-    Deno.removeSignalListener("SIGTERM", onTerm);
-  }
-  bar?.stop();
-  log.close();
-  const file = await save();
-  const minutes = (performance.now() - started) / 60_000;
-  console.log(
-    `train: stopped at step ${state.step} (${
-      reason === "steps" ? "reached --steps" : reason
-    }) after ${minutes.toFixed(1)} min; checkpoint ${file}`,
-  );
-  if (signal !== undefined) {
-    const q = shellQuote(dir);
-    console.log(
-      `train: resume with: deno run --allow-read --allow-write=${q} --allow-sys=systemMemoryInfo cli.ts train --resume ${q}`,
-    );
+  const result = await runFit({
+    command: "train",
+    extraPermissions: "--allow-sys=systemMemoryInfo",
+    dir,
+    state,
+    source: trainingSource(settings, reader),
+    steps: r.steps,
+    minutes: r.minutes,
+    logEvery: r.logEvery,
+    checkpointEvery: r.checkpointEvery,
+    keep: r.keep,
+    resumed: flags.resume !== undefined,
+    describe: (m: StepMetrics) =>
+      `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
+        m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
+      } T ${m.rolloutSteps}`,
+  });
+  if (result.signal !== undefined) {
     disposeState(state);
-    return signal === "SIGINT" ? 130 : 143;
+    return signalStatus(result.signal);
   }
   await finishRun(settings, dir, state, reader, choice.report, tf.getBackend());
   disposeState(state);

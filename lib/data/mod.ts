@@ -18,3 +18,4 @@ export * from "./dataset.ts";
 export * from "./format.ts";
 export * from "./order.ts";
 export * from "./targets.ts";
+export * from "./kde.ts";

@@ -301,3 +301,67 @@ export const writePreview = async (
   await writeFileAtomic(pngPath, encodePng(grid.rgb, grid.width, grid.height));
   return [pngPath, ...written];
 };
+
+/**
+ * A heatmap of a `width x height` grid of values (row 0 at the top), scaled to [min, max] of the
+ * finite values through a perceptual dark-blue-to-yellow ramp (non-finite values drawn black),
+ * each cell `scale x scale` pixels.
+ *
+ * @example
+ * ```ts
+ * import { heatmap } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * const img = heatmap(Float64Array.of(0, 1, 2, 3), 2, 2, 3);
+ * strictEqual(img.width, 6);
+ * strictEqual(img.rgb.length, 6 * 6 * 3);
+ * ```
+ */
+export const heatmap = (
+  values: ArrayLike<number>,
+  width: number,
+  height: number,
+  scale = 1,
+): RgbImage => {
+  if (values.length !== width * height) {
+    throw new RangeError(`heatmap: ${values.length} values for a ${width}x${height} grid`);
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  }
+  const stops = [
+    [13, 8, 135],
+    [84, 2, 163],
+    [139, 10, 165],
+    [185, 50, 137],
+    [219, 92, 104],
+    [
+      244,
+      136,
+      73,
+    ],
+    [254, 188, 43],
+    [240, 249, 33],
+  ];
+  const colour = (v: number): number[] => {
+    if (!Number.isFinite(v)) return [0, 0, 0];
+    const t = hi > lo ? (v - lo) / (hi - lo) : 0;
+    const x = t * (stops.length - 1);
+    const k = Math.min(stops.length - 2, Math.floor(x));
+    const f = x - k;
+    return stops[k].map((c, i) => Math.round(c + f * (stops[k + 1][i] - c)));
+  };
+  const W = width * scale;
+  const rgb = new Uint8Array(W * height * scale * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const c = colour(values[y * width + x]);
+      for (let dy = 0; dy < scale; dy++) {
+        for (let dx = 0; dx < scale; dx++) rgb.set(c, ((y * scale + dy) * W + x * scale + dx) * 3);
+      }
+    }
+  }
+  return { rgb, width: W, height: height * scale };
+};

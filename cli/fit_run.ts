@@ -1,0 +1,153 @@
+/**
+ * The CLI side of a training run, for every model command: signals (Ctrl-C exit 130, SIGTERM
+ * exit 143, both save a checkpoint), the progress line with an ETA, `metrics.jsonl` (truncated to
+ * the checkpoint on resume), periodic checkpoints of finite states only, and a NaN stop that keeps
+ * the last good checkpoint. The loop itself is the library's `fit`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { SingleBar } from "../lib/deps/progress.ts";
+import { saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { openMetrics } from "../lib/io/run.ts";
+import { type BatchSource, fit } from "../lib/train/fit.ts";
+import { stateRecord } from "../lib/train/checkpoint.ts";
+import {
+  isFiniteState,
+  NonFiniteLossError,
+  type StepMetrics,
+  type TrainState,
+} from "../lib/train/state.ts";
+import type { Params } from "../lib/tensor/nn.ts";
+import { UsageError } from "./usage.ts";
+
+/** Quotes a path for a POSIX shell when it needs it. */
+export const shellQuote = (s: string): string =>
+  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** What {@link runFit} needs. */
+export interface RunFitOptions<C, P extends Params, B> {
+  /** the command, e.g. `train` or `nhf` (messages and the resume hint) */
+  readonly command: string;
+  /** the permissions the resume command needs besides read and write on the run */
+  readonly extraPermissions?: string;
+  readonly dir: string;
+  readonly state: TrainState<C, P, B>;
+  readonly source: BatchSource<B>;
+  readonly steps: number;
+  /** stop after this many minutes in this invocation (0: no cap) */
+  readonly minutes: number;
+  readonly logEvery: number;
+  readonly checkpointEvery: number;
+  readonly keep: number;
+  /** a resumed run: `metrics.jsonl` is truncated to the state's step first */
+  readonly resumed: boolean;
+  /** the metrics worth a line, e.g. `mse 1.2e-3` */
+  readonly describe: (m: StepMetrics) => string;
+}
+
+/** How a run stopped. */
+export interface RunFitResult {
+  /** e.g. "reached --steps", "interrupted (Ctrl-C)" */
+  readonly reason: string;
+  /** the signal that stopped it, if any */
+  readonly signal?: "SIGINT" | "SIGTERM";
+  /** the checkpoint written at the end */
+  readonly checkpoint: string;
+}
+
+/** The exit status after a signal. */
+export const signalStatus = (signal: "SIGINT" | "SIGTERM"): number =>
+  signal === "SIGINT" ? 130 : 143;
+
+const eta = (seconds: number) =>
+  seconds >= 3600
+    ? `${(seconds / 3600).toFixed(1)} h`
+    : seconds >= 60
+    ? `${(seconds / 60).toFixed(1)} min`
+    : `${seconds.toFixed(0)} s`;
+
+/** Trains with `fit`, saving, logging and answering signals as every model command does. */
+export const runFit = async <C, P extends Params, B>(
+  o: RunFitOptions<C, P, B>,
+): Promise<RunFitResult> => {
+  const { state, dir } = o;
+  const checkpoints = join(dir, "checkpoints");
+  const save = async () => saveCheckpoint(checkpoints, await stateRecord(state), o.keep);
+  let signal: "SIGINT" | "SIGTERM" | undefined;
+  const onInt = () => (signal ??= "SIGINT");
+  const onTerm = () => (signal ??= "SIGTERM");
+  Deno.addSignalListener("SIGINT", onInt);
+  Deno.addSignalListener("SIGTERM", onTerm);
+  const bar = Deno.stderr.isTerminal()
+    ? new SingleBar({
+      format: `${o.command} [{bar}] {value}/{total} | {what} | {rate} steps/s | ETA {eta}`,
+      hideCursor: true,
+    })
+    : undefined;
+  const startStep = state.step;
+  bar?.start(o.steps, state.step, { what: "-", rate: "-", eta: "-" });
+  const started = performance.now();
+  const log = await openMetrics(dir, o.resumed ? state.step : undefined);
+  const onStep = async (last: StepMetrics) => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = (state.step - startStep) / seconds;
+    const left = eta(Math.max(0, (o.steps - state.step) / rate));
+    if (state.step % o.logEvery === 0 || state.step === o.steps) {
+      await log.append({ ...last, seconds, stepsPerSecond: rate });
+      if (!bar) {
+        console.log(
+          `step ${last.step}/${o.steps} ${o.describe(last)} ${rate.toFixed(2)} steps/s ETA ${left}`,
+        );
+      }
+    }
+    bar?.update(state.step, { what: o.describe(last), rate: rate.toFixed(2), eta: left });
+    if (state.step % o.checkpointEvery === 0) await save();
+  };
+  const shouldStop = () => {
+    if (signal === "SIGINT") return "interrupted (Ctrl-C)";
+    if (signal === "SIGTERM") return "terminated (SIGTERM)";
+    if (o.minutes > 0 && performance.now() - started > o.minutes * 60_000) {
+      return `reached --minutes ${o.minutes}`;
+    }
+    return undefined;
+  };
+  let reason: string;
+  try {
+    reason = (await fit(state, o.source, { steps: o.steps, onStep, shouldStop })).reason;
+  } catch (e) {
+    bar?.stop();
+    log.close();
+    if (e instanceof NonFiniteLossError) {
+      // The update was not applied: the state holds the last good weights (checked, never saved
+      // when not finite).
+      const kept = await isFiniteState(state) ? await save() : "none (the state is not finite)";
+      throw new UsageError(
+        `${e.message}; last good checkpoint: ${kept} (lower --lr, or resume with --resume ${
+          shellQuote(dir)
+        })`,
+      );
+    }
+    throw e;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+    Deno.removeSignalListener("SIGTERM", onTerm);
+  }
+  bar?.stop();
+  log.close();
+  const checkpoint = await save();
+  const minutes = (performance.now() - started) / 60_000;
+  console.log(
+    `${o.command}: stopped at step ${state.step} (${
+      reason === "steps" ? "reached --steps" : reason
+    }) after ${minutes.toFixed(1)} min; checkpoint ${checkpoint}`,
+  );
+  if (signal !== undefined) {
+    const q = shellQuote(dir);
+    const extra = o.extraPermissions ? ` ${o.extraPermissions}` : "";
+    console.log(
+      `${o.command}: resume with: deno run --allow-read --allow-write=${q}${extra} cli.ts ${o.command} --resume ${q}`,
+    );
+  }
+  return { reason, signal, checkpoint };
+};
