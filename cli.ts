@@ -58,6 +58,8 @@ const commands: Record<string, () => Promise<Command>> = {
   rollout: () => import("./cli/rollout.ts"),
   identify: () => import("./cli/identify.ts"),
   generate: () => import("./cli/generate.ts"),
+  nhf: () => import("./cli/nhf.ts"),
+  realnvp: () => import("./cli/realnvp.ts"),
 };
 
 const usage = () =>

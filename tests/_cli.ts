@@ -16,6 +16,9 @@ export const permissions = (command: string | undefined): string[] => {
       return ["--allow-read", `--allow-write=${tmp}`, "--allow-sys=systemMemoryInfo"];
     case "eval":
     case "rollout":
+    case "nhf":
+    case "realnvp":
+    case "nhf-compare":
       return ["--allow-read", `--allow-write=${tmp}`];
     case "generate":
       return ["--allow-read", `--allow-write=${tmp}`, "--allow-sys=statfs"];

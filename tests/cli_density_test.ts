@@ -1,0 +1,77 @@
+// `cli.ts nhf` and `cli.ts realnvp` as a user runs them: a tiny run, resume, bad input.
+import { ok, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "./_cli.ts";
+
+const TINY = ["--backend", "cpu", "--hidden", "8", "--test-size", "64", "--batch-size", "32"];
+
+for (const model of ["nhf", "realnvp"]) {
+  Deno.test(`cli ${model}: a tiny run writes its folder, evaluates, and resumes`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: `${model}_` });
+    try {
+      const extra = model === "nhf" ? ["--iw-samples", "4"] : [];
+      const r = await runCli(
+        model,
+        ...TINY,
+        ...extra,
+        "--steps",
+        "4",
+        "--log-every",
+        "1",
+        "--out",
+        dir,
+      );
+      strictEqual(r.code, 0, r.stderr);
+      for (
+        const f of [
+          "config.json",
+          "metrics.jsonl",
+          "eval.json",
+          "report.html",
+          "pictures/kde.png",
+          "pictures/target.png",
+          "checkpoints/step-0000004.ckpt",
+        ]
+      ) {
+        ok((await Deno.stat(join(dir, f))).isFile, f);
+      }
+      const evaluation = JSON.parse(await Deno.readTextFile(join(dir, "eval.json")));
+      ok(
+        Number.isFinite(evaluation.testLogLikelihood) &&
+          evaluation.testLogLikelihood < evaluation.targetLogLikelihood + 1,
+      );
+      if (model === "nhf") ok((await Deno.stat(join(dir, "pictures/V1.png"))).isFile);
+      const resumed = await runCli(model, "--resume", dir, "--steps", "6");
+      strictEqual(resumed.code, 0, resumed.stderr);
+      ok(/resuming .* at step 4/.test(resumed.stdout), resumed.stdout);
+      const steps = (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").map((
+        l,
+      ) => JSON.parse(l).step);
+      strictEqual(steps.join(","), "1,2,3,4,5,6");
+      const changed = await runCli(model, "--resume", dir, "--lr", "0.1");
+      strictEqual(changed.code, 2);
+      ok(/--lr cannot change on --resume/.test(changed.stderr), changed.stderr);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("cli nhf/realnvp: bad input is one line, exit 2", async () => {
+  for (
+    const [args, pattern] of [
+      [["nhf", "--data", "spiral"], /unknown --data target 'spiral'; accepted: mixture/],
+      [["nhf", "--layers", "3"], /--layers is not a flag of 'nhf'/],
+      [["realnvp", "--leapfrog-steps", "3"], /--leapfrog-steps is not a flag of 'realnvp'/],
+      [["nhf", "--prior", "cauchy"], /--prior must be soft-uniform or normal/],
+      [["nhf", "--lr", "-1"], /--lr must be > 0/],
+      [["realnvp", "--layers", "0"], /--layers must be an integer in \[1, 64\]/],
+      [["nhf", "--resume", "/no/such/run"], /config\.json not found/],
+    ] as const
+  ) {
+    const r = await runCli(...args);
+    strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    strictEqual(r.stderr.trim().split("\n").length, 1, r.stderr);
+    ok(pattern.test(r.stderr), r.stderr);
+  }
+});
