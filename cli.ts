@@ -60,6 +60,7 @@ const commands: Record<string, () => Promise<Command>> = {
   generate: () => import("./cli/generate.ts"),
   nhf: () => import("./cli/nhf.ts"),
   realnvp: () => import("./cli/realnvp.ts"),
+  "nhf-compare": () => import("./cli/nhf_compare.ts"),
 };
 
 const usage = () =>

@@ -465,6 +465,13 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
   }
   own /= settings.run.testSize;
   test.dispose();
+  const s0 = performance.now();
+  const drawn = settings.model === "nhf"
+    ? sampleNhf(settings.config as NhfConfig, state.params as NhfParams, 1000, 1)
+    : sampleRealNvp(settings.config as RealNvpConfig, state.params as RealNvpParams, 1000, 1);
+  await drawn.data();
+  const sampleMs = (performance.now() - s0) / 1000;
+  drawn.dispose();
   const evaluation = {
     step: state.step,
     testPoints: settings.run.testSize,
@@ -473,6 +480,7 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
     targetLogLikelihood: own,
     gap: own - ll,
     msPerDensityEvaluation: evalMs,
+    msPerSample: sampleMs,
   };
   await writeTextAtomic(join(dir, "eval.json"), JSON.stringify(evaluation, null, 2) + "\n");
   console.log(

@@ -75,3 +75,44 @@ Deno.test("cli nhf/realnvp: bad input is one line, exit 2", async () => {
     ok(pattern.test(r.stderr), r.stderr);
   }
 });
+
+Deno.test("cli nhf-compare: every row of figure 10 on one budget, a table, finished rows never recomputed", async () => {
+  const out = await Deno.makeTempDir({ prefix: "nhf_compare_" });
+  try {
+    const args = [
+      "nhf-compare",
+      "--steps",
+      "2",
+      "--hidden",
+      "8",
+      "--test-size",
+      "16",
+      "--iw-samples",
+      "2",
+      "--backend",
+      "cpu",
+      "--out",
+      out,
+    ];
+    const r = await runCli(...args);
+    strictEqual(r.code, 0, r.stderr);
+    const rows = JSON.parse(await Deno.readTextFile(join(out, "compare.json")));
+    strictEqual(
+      rows.map((x: { row: string }) => x.row).join(","),
+      "nhf-1,nhf-2,nhf-3,realnvp-2,realnvp-3",
+    );
+    ok(rows.every((x: { testLogLikelihood: number }) => Number.isFinite(x.testLogLikelihood)));
+    ok(
+      /\| nhf-2 \| -?\d+\.\d+ \| importance-weighted bound, K = 2 \|/.test(
+        await Deno.readTextFile(join(out, "compare.md")),
+      ),
+    );
+    const before = (await Deno.stat(join(out, "nhf-1", "eval.json"))).mtime?.getTime();
+    const again = await runCli(...args);
+    strictEqual(again.code, 0, again.stderr);
+    strictEqual((again.stdout.match(/is finished/g) ?? []).length, 5);
+    strictEqual((await Deno.stat(join(out, "nhf-1", "eval.json"))).mtime?.getTime(), before);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
