@@ -15,7 +15,7 @@ import { gridPoints, kde2d } from "../lib/data/kde.ts";
 import { targetByName, targets } from "../lib/data/targets.ts";
 import { writeFileAtomic, writeTextAtomic } from "../lib/io/atomic.ts";
 import { listCheckpoints, loadCheckpoint } from "../lib/io/checkpoint.ts";
-import { encodePng, heatmap } from "../lib/io/image.ts";
+import { drawPaths, encodePng, heatmap } from "../lib/io/image.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
 import { claimRunDir, readMetrics, writeRunConfig } from "../lib/io/run.ts";
 import { type Model } from "../lib/models/model.ts";
@@ -25,7 +25,9 @@ import {
   nhfBound,
   type NhfConfig,
   type NhfParams,
+  nhfSteps,
   sampleNhf,
+  samplePrior,
 } from "../lib/models/nhf/model.ts";
 import {
   realNvp,
@@ -319,6 +321,36 @@ const pictures = async (
       }
     }
     at.dispose();
+    // figure 9: 64 prior samples through every leapfrog step of the flow
+    const steps = nhfSteps(c, p);
+    const s0 = samplePrior(c, 64, deriveSeed(s.train.seed, 0x9));
+    let state: { q: tf.Tensor; p: tf.Tensor } = {
+      q: tf.slice(s0, [0, 0], [64, 2]),
+      p: tf.slice(s0, [0, 2], [64, 2]),
+    };
+    const qs = [Array.from(await state.q.data())];
+    for (const step of steps) {
+      for (let k = 0; k < c.leapfrogSteps; k++) {
+        const next = step.forward(state);
+        tf.dispose([state.q, state.p]);
+        state = { q: next.q, p: next.p };
+        qs.push(Array.from(await state.q.data()));
+      }
+    }
+    tf.dispose([s0, state.q, state.p]);
+    const paths = Array.from(
+      { length: 64 },
+      (_, i) => qs.map((q) => [q[2 * i], q[2 * i + 1]] as [number, number]),
+    );
+    const img = drawPaths(paths, grid.extent, 288);
+    await writeFileAtomic(
+      join(dir, "pictures", "trajectories.png"),
+      encodePng(img.rgb, img.width, img.height),
+    );
+    images.push([
+      "pictures/trajectories.png",
+      "64 prior samples through every leapfrog step of the flow (light: start, yellow: end)",
+    ]);
   }
   return images;
 };

@@ -365,3 +365,45 @@ export const heatmap = (
   }
   return { rgb, width: W, height: height * scale };
 };
+
+/**
+ * Paths in the plane (each a list of points `[x, y]`) drawn on a dark square of `size` pixels
+ * showing `[-extent, extent]^2` (y up): each path a line from light blue to its last point in
+ * yellow, for trajectories of samples through a flow.
+ *
+ * @example
+ * ```ts
+ * import { drawPaths } from "@hamiltonian/hgn/io";
+ * import { ok, strictEqual } from "node:assert/strict";
+ * const img = drawPaths([[[-1, -1], [1, 1]]], 2, 32);
+ * strictEqual(img.width, 32);
+ * ok(img.rgb.some((v) => v > 200));
+ * ```
+ */
+export const drawPaths = (
+  paths: readonly (readonly (readonly [number, number])[])[],
+  extent: number,
+  size: number,
+): RgbImage => {
+  const rgb = new Uint8Array(size * size * 3);
+  for (let i = 0; i < rgb.length; i += 3) rgb.set([20, 20, 30], i);
+  const px = (x: number, y: number): [number, number] => [
+    ((x + extent) / (2 * extent)) * (size - 1),
+    ((extent - y) / (2 * extent)) * (size - 1),
+  ];
+  const plot = (x: number, y: number, c: readonly number[]) => {
+    const [a, b] = [Math.round(x), Math.round(y)];
+    if (a >= 0 && a < size && b >= 0 && b < size) rgb.set(c, (b * size + a) * 3);
+  };
+  for (const path of paths) {
+    for (let k = 0; k + 1 < path.length; k++) {
+      const t = path.length > 2 ? k / (path.length - 2) : 1;
+      const c = [Math.round(120 + 120 * t), Math.round(180 + 60 * t), Math.round(255 - 200 * t)];
+      const [x0, y0] = px(...path[k]);
+      const [x1, y1] = px(...path[k + 1]);
+      const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0)));
+      for (let j = 0; j <= n; j++) plot(x0 + ((x1 - x0) * j) / n, y0 + ((y1 - y0) * j) / n, c);
+    }
+  }
+  return { rgb, width: size, height: size };
+};

@@ -13,7 +13,13 @@
  * @module
  */
 import { tf } from "../../deps/tf.ts";
-import { andThen, concatAll, invertibleMonoid, power } from "../../core/invertible.ts";
+import {
+  andThen,
+  concatAll,
+  type Invertible,
+  invertibleMonoid,
+  power,
+} from "../../core/invertible.ts";
 import { type DensityMap, densityMaps } from "../../core/density_map.ts";
 import { flow } from "../../core/flow.ts";
 import { leapfrog } from "../../core/integrator.ts";
@@ -127,21 +133,37 @@ export const nhfFlow = (
   params: NhfParams,
 ): DensityMap<Phase<tf.Tensor>, tf.Tensor | number> => {
   const D = densityMaps(tensorLogDet);
-  const steps = params.hamiltonians.map((h) =>
-    pipe(
-      flow(
-        leapfrog,
-        tensorSpace,
-        separableNetworkHamiltonian(energyOf(config, h.K), energyOf(config, h.V)),
-      )(config.dt),
-      power(config.leapfrogSteps),
-    )
-  );
+  const steps = nhfSteps(config, params).map((step) => pipe(step, power(config.leapfrogSteps)));
   const whole = steps.length === 0
     ? concatAll(invertibleMonoid<Phase<tf.Tensor>>())([])
     : steps.slice(1).reduce((acc, s) => pipe(acc, andThen(s)), steps[0]);
   return D.volumePreserving(whole);
 };
+
+/**
+ * One leapfrog step of each learned Hamiltonian, in flow order (the flow repeats each
+ * `leapfrogSteps` times): for pictures of trajectories through the flow (figure 9).
+ *
+ * @example
+ * ```ts
+ * import { initNhf, NHF_2D, nhfSteps } from "@hamiltonian/hgn/models/nhf";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * strictEqual(nhfSteps(NHF_2D, initNhf(NHF_2D, 0)).length, 2);
+ * ```
+ */
+export const nhfSteps = (
+  config: NhfConfig,
+  params: NhfParams,
+): Invertible<Phase<tf.Tensor>>[] =>
+  params.hamiltonians.map((h) =>
+    flow(
+      leapfrog,
+      tensorSpace,
+      separableNetworkHamiltonian(energyOf(config, h.K), energyOf(config, h.V)),
+    )(config.dt)
+  );
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
