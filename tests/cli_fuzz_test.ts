@@ -8,6 +8,8 @@ import { options as generateOptions } from "../cli/generate.ts";
 import { options as evalOptions } from "../cli/eval.ts";
 import { options as rolloutOptions } from "../cli/rollout.ts";
 import { options as identifyOptions } from "../cli/identify.ts";
+import { densityOptions } from "../cli/density.ts";
+import { options as compareOptions } from "../cli/nhf_compare.ts";
 import { permissions, runCliIn } from "./_cli.ts";
 
 /** Values a flag may be given: numbers of every shape, words, paths, nothing. */
@@ -86,6 +88,9 @@ Deno.test("fuzz: every command, run as a user runs it, answers bad argv in one l
       eval: evalOptions,
       rollout: rolloutOptions,
       identify: identifyOptions,
+      nhf: densityOptions,
+      realnvp: densityOptions,
+      "nhf-compare": compareOptions,
     };
     for (const [command, options] of Object.entries(commands)) {
       // each sample carries one value no command accepts, so none of them starts real work
