@@ -14,12 +14,12 @@ import { deriveSeed } from "../lib/core/random.ts";
 import { gridPoints, kde2d } from "../lib/data/kde.ts";
 import { targetByName, targets } from "../lib/data/targets.ts";
 import { writeFileAtomic, writeTextAtomic } from "../lib/io/atomic.ts";
-import { listCheckpoints, loadCheckpoint } from "../lib/io/checkpoint.ts";
 import { drawPaths, encodePng, heatmap } from "../lib/io/image.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
 import { claimRunDir, readMetrics, writeRunConfig } from "../lib/io/run.ts";
 import { type Model } from "../lib/models/model.ts";
 import {
+  energyOf,
   nhf,
   NHF_2D,
   nhfBound,
@@ -38,12 +38,10 @@ import {
   sampleRealNvp,
 } from "../lib/models/realnvp/model.ts";
 import { backendRequests, useBackend } from "../lib/tensor/backend.ts";
-import { applyMlp } from "../lib/tensor/nn.ts";
-import { CheckpointMismatchError, restoreState } from "../lib/train/checkpoint.ts";
 import { targetBatches, targetTensor } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics, type TrainState } from "../lib/train/state.ts";
 import { check, type Errors, validateAll } from "../lib/core/validation.ts";
-import { runFit, signalStatus } from "./fit_run.ts";
+import { readRunJson, resumeState, runFit, type RunSchedule, signalStatus } from "./fit_run.ts";
 import { intFlag, numberFlag, type Options, parseFlags, UsageError } from "./usage.ts";
 
 /** Which density model. */
@@ -61,12 +59,7 @@ export interface DensitySettings {
     readonly learningRate: number;
     readonly seed: number;
   };
-  readonly run: {
-    readonly steps: number;
-    readonly minutes: number;
-    readonly logEvery: number;
-    readonly checkpointEvery: number;
-    readonly keep: number;
+  readonly run: RunSchedule & {
     /** test points drawn (seeded, apart from training draws) for the final evaluation */
     readonly testSize: number;
     /** NHF: momentum draws of the importance-weighted bound */
@@ -155,7 +148,7 @@ export const densitySettings = (model: DensityModel, flags: Flags): DensitySetti
       seed: int("seed", 0, 0, 0xffffffff),
     },
     run: {
-      steps: int("steps", model === "nhf" ? 1000 : 1000),
+      steps: int("steps", 1000),
       minutes: num("minutes", 0),
       logEvery: int("log-every", 10),
       checkpointEvery: int("checkpoint-every", 200),
@@ -311,7 +304,7 @@ const pictures = async (
     const at = tf.tensor2d(Float32Array.from(pts), [grid.n * grid.n, 2]);
     for (let i = 0; i < p.hamiltonians.length; i++) {
       for (const [name, net] of [["K", p.hamiltonians[i].K], ["V", p.hamiltonians[i].V]] as const) {
-        const e = applyMlp({ sizes: [2, c.hidden, c.hidden, 1], activation: "softplus" }, net, at);
+        const e = energyOf(c, net)(at);
         await png(
           `${name}${i + 1}.png`,
           Float64Array.from(await e.data()),
@@ -376,16 +369,7 @@ ${
 /** Reads `DIR/config.json` of a density run. */
 const readDensitySettings = async (dir: string, model: DensityModel): Promise<DensitySettings> => {
   const file = join(dir, "config.json");
-  let s: DensitySettings;
-  try {
-    s = JSON.parse(await Deno.readTextFile(file));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-      throw new UsageError(`${file} not found: '${dir}' is not a run directory`);
-    }
-    if (e instanceof SyntaxError) throw new UsageError(`${file} is not valid JSON`);
-    throw e;
-  }
+  const s = await readRunJson(dir) as DensitySettings;
   if (s?.kind !== "density" || s.version !== 1 || s.model !== model) {
     throw new UsageError(`${file}: not a '${model}' run (resume it with its own command)`);
   }
@@ -442,19 +426,10 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
   const record = recordOf(settings);
   let state: TrainState<NhfConfig | RealNvpConfig, NhfParams | RealNvpParams, tf.Tensor2D>;
   if (flags.resume !== undefined) {
-    const all = await listCheckpoints(join(dir, "checkpoints"));
-    if (all.length === 0) throw new UsageError(`${dir}: no checkpoint to resume from`);
-    try {
-      state = restoreState(record, await loadCheckpoint(all[all.length - 1]) as never, {
-        config: settings.config,
-        options: optionsOf(settings),
-      });
-    } catch (e) {
-      if (e instanceof CheckpointMismatchError) {
-        throw new UsageError(`${all[all.length - 1]}: ${e.message}`);
-      }
-      throw e;
-    }
+    state = await resumeState(record, dir, {
+      config: settings.config,
+      options: optionsOf(settings),
+    });
     console.log(`${model}: resuming ${dir} at step ${state.step}`);
   } else {
     await writeRunConfig(dir, settings);
@@ -470,11 +445,7 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
       seed: settings.train.seed,
       batchSize: settings.train.batchSize,
     }),
-    steps: r.steps,
-    minutes: r.minutes,
-    logEvery: r.logEvery,
-    checkpointEvery: r.checkpointEvery,
-    keep: r.keep,
+    schedule: r,
     resumed: flags.resume !== undefined,
     describe: (m: StepMetrics) =>
       model === "nhf"

@@ -8,22 +8,79 @@
  */
 import { join } from "node:path";
 import { SingleBar } from "../lib/deps/progress.ts";
-import { saveCheckpoint } from "../lib/io/checkpoint.ts";
+import { latestCheckpointFile, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
 import { openMetrics } from "../lib/io/run.ts";
 import { type BatchSource, fit } from "../lib/train/fit.ts";
-import { stateRecord } from "../lib/train/checkpoint.ts";
+import {
+  CheckpointMismatchError,
+  type CheckpointRecord,
+  restoreState,
+  stateRecord,
+} from "../lib/train/checkpoint.ts";
+import type { Model } from "../lib/models/model.ts";
 import {
   isFiniteState,
   NonFiniteLossError,
   type StepMetrics,
+  type TrainOptions,
   type TrainState,
 } from "../lib/train/state.ts";
 import type { Params } from "../lib/tensor/nn.ts";
 import { UsageError } from "./usage.ts";
 
+/** Reads `DIR/config.json` as JSON: one line when the folder is not a run or the file is not JSON. */
+export const readRunJson = async (dir: string): Promise<unknown> => {
+  const file = join(dir, "config.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      throw new UsageError(`${file} not found: '${dir}' is not a run directory`);
+    }
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file} is not valid JSON (${(e as Error).message})`);
+  }
+};
+
+/**
+ * The newest checkpoint of a run restored for `model`, checked against the run's config and
+ * options: a checkpoint that does not fit is one line naming its file.
+ */
+export const resumeState = async <C, P extends Params, B>(
+  model: Model<C, P, B>,
+  dir: string,
+  expected: { readonly config: C; readonly options: TrainOptions },
+): Promise<TrainState<C, P, B>> => {
+  const file = await latestCheckpointFile(join(dir, "checkpoints"));
+  const record = await loadCheckpoint(file) as unknown as CheckpointRecord;
+  try {
+    return restoreState(model, record, expected);
+  } catch (e) {
+    if (e instanceof CheckpointMismatchError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+};
+
 /** Quotes a path for a POSIX shell when it needs it. */
 export const shellQuote = (s: string): string =>
   /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** When a run stops, logs and checkpoints: the `run` block of every command's config.json. */
+export interface RunSchedule {
+  /** total updates (a resumed run continues up to this count) */
+  readonly steps: number;
+  /** stop after this many minutes in this invocation (0: no cap) */
+  readonly minutes: number;
+  readonly logEvery: number;
+  readonly checkpointEvery: number;
+  /** checkpoints kept */
+  readonly keep: number;
+}
 
 /** What {@link runFit} needs. */
 export interface RunFitOptions<C, P extends Params, B> {
@@ -34,12 +91,7 @@ export interface RunFitOptions<C, P extends Params, B> {
   readonly dir: string;
   readonly state: TrainState<C, P, B>;
   readonly source: BatchSource<B>;
-  readonly steps: number;
-  /** stop after this many minutes in this invocation (0: no cap) */
-  readonly minutes: number;
-  readonly logEvery: number;
-  readonly checkpointEvery: number;
-  readonly keep: number;
+  readonly schedule: RunSchedule;
   /** a resumed run: `metrics.jsonl` is truncated to the state's step first */
   readonly resumed: boolean;
   /** the metrics worth a line, e.g. `mse 1.2e-3` */
@@ -72,8 +124,9 @@ export const runFit = async <C, P extends Params, B>(
   o: RunFitOptions<C, P, B>,
 ): Promise<RunFitResult> => {
   const { state, dir } = o;
+  const { steps, minutes, logEvery, checkpointEvery, keep } = o.schedule;
   const checkpoints = join(dir, "checkpoints");
-  const save = async () => saveCheckpoint(checkpoints, await stateRecord(state), o.keep);
+  const save = async () => saveCheckpoint(checkpoints, await stateRecord(state), keep);
   let signal: "SIGINT" | "SIGTERM" | undefined;
   const onInt = () => (signal ??= "SIGINT");
   const onTerm = () => (signal ??= "SIGTERM");
@@ -86,35 +139,35 @@ export const runFit = async <C, P extends Params, B>(
     })
     : undefined;
   const startStep = state.step;
-  bar?.start(o.steps, state.step, { what: "-", rate: "-", eta: "-" });
+  bar?.start(steps, state.step, { what: "-", rate: "-", eta: "-" });
   const started = performance.now();
   const log = await openMetrics(dir, o.resumed ? state.step : undefined);
   const onStep = async (last: StepMetrics) => {
     const seconds = (performance.now() - started) / 1000;
     const rate = (state.step - startStep) / seconds;
-    const left = eta(Math.max(0, (o.steps - state.step) / rate));
-    if (state.step % o.logEvery === 0 || state.step === o.steps) {
+    const left = eta(Math.max(0, (steps - state.step) / rate));
+    if (state.step % logEvery === 0 || state.step === steps) {
       await log.append({ ...last, seconds, stepsPerSecond: rate });
       if (!bar) {
         console.log(
-          `step ${last.step}/${o.steps} ${o.describe(last)} ${rate.toFixed(2)} steps/s ETA ${left}`,
+          `step ${last.step}/${steps} ${o.describe(last)} ${rate.toFixed(2)} steps/s ETA ${left}`,
         );
       }
     }
     bar?.update(state.step, { what: o.describe(last), rate: rate.toFixed(2), eta: left });
-    if (state.step % o.checkpointEvery === 0) await save();
+    if (state.step % checkpointEvery === 0) await save();
   };
   const shouldStop = () => {
     if (signal === "SIGINT") return "interrupted (Ctrl-C)";
     if (signal === "SIGTERM") return "terminated (SIGTERM)";
-    if (o.minutes > 0 && performance.now() - started > o.minutes * 60_000) {
-      return `reached --minutes ${o.minutes}`;
+    if (minutes > 0 && performance.now() - started > minutes * 60_000) {
+      return `reached --minutes ${minutes}`;
     }
     return undefined;
   };
   let reason: string;
   try {
-    reason = (await fit(state, o.source, { steps: o.steps, onStep, shouldStop })).reason;
+    reason = (await fit(state, o.source, { steps: steps, onStep, shouldStop })).reason;
   } catch (e) {
     bar?.stop();
     log.close();
@@ -136,11 +189,11 @@ export const runFit = async <C, P extends Params, B>(
   bar?.stop();
   log.close();
   const checkpoint = await save();
-  const minutes = (performance.now() - started) / 60_000;
+  const took = (performance.now() - started) / 60_000;
   console.log(
     `${o.command}: stopped at step ${state.step} (${
       reason === "steps" ? "reached --steps" : reason
-    }) after ${minutes.toFixed(1)} min; checkpoint ${checkpoint}`,
+    }) after ${took.toFixed(1)} min; checkpoint ${checkpoint}`,
   );
   if (signal !== undefined) {
     const q = shellQuote(dir);

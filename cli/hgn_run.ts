@@ -14,7 +14,6 @@ import { writeFileAtomic, writeTextAtomic } from "../lib/io/atomic.ts";
 import { datasetReader, openDataset } from "../lib/io/dataset.ts";
 import { encodeGif, encodePng, labelRows, tileFrames } from "../lib/io/image.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
-import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint } from "../lib/io/checkpoint.ts";
 import { readMetrics } from "../lib/io/run.ts";
 import type { Model } from "../lib/models/model.ts";
 import { hgn, type HgnObjectiveConfig } from "../lib/models/hgn/loss.ts";
@@ -22,11 +21,6 @@ import type { HgnParams } from "../lib/models/hgn/model.ts";
 import { frameBatches, sequenceBytes } from "../lib/train/sources.ts";
 import { constrained } from "../lib/train/constrained.ts";
 import type { BatchSource } from "../lib/train/fit.ts";
-import {
-  CheckpointMismatchError,
-  type CheckpointRecord,
-  restoreState,
-} from "../lib/train/checkpoint.ts";
 import {
   disposeState,
   isFiniteState,
@@ -41,6 +35,7 @@ import {
 } from "../lib/models/hgn/evaluate.ts";
 import { type RunSettings, SETTINGS_VERSION, validateSettings } from "./hgn_settings.ts";
 import { UsageError } from "./usage.ts";
+import { readRunJson, resumeState } from "./fit_run.ts";
 import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
 
 /** The HGN model record of a run (the GECO-constrained one for the stochastic variant). */
@@ -74,21 +69,7 @@ export const runOptions = (settings: RunSettings): TrainOptions => ({
 /** Reads and validates `DIR/config.json`. */
 export const readSettings = async (dir: string): Promise<RunSettings> => {
   const file = join(dir, "config.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-      throw new UsageError(`${file} not found: '${dir}' is not a run directory`);
-    }
-    throw e;
-  }
-  let settings: RunSettings;
-  try {
-    settings = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file} is not valid JSON (${(e as Error).message})`);
-  }
+  const settings = await readRunJson(dir) as RunSettings;
   if (settings?.version !== SETTINGS_VERSION) {
     throw new UsageError(
       `${file}: run config version ${settings?.version}; this version reads ${SETTINGS_VERSION}`,
@@ -357,23 +338,11 @@ export const finishRun = async (
 };
 
 /** Loads the newest checkpoint of a run, checked against the run's config.json. */
-export const loadRunState = async (dir: string, settings: RunSettings): Promise<HgnRunState> => {
-  const checkpoints = join(dir, "checkpoints");
-  const all = await listCheckpoints(checkpoints);
-  const newest = all.at(-1);
-  const record = newest === undefined
-    ? await loadLatestCheckpoint(checkpoints) // says there is none
-    : await loadCheckpoint(newest);
-  try {
-    return restoreState(runModel(settings), record as CheckpointRecord, {
-      config: runConfig(settings),
-      options: runOptions(settings),
-    });
-  } catch (e) {
-    if (e instanceof CheckpointMismatchError) throw new UsageError(`${newest}: ${e.message}`);
-    throw e;
-  }
-};
+export const loadRunState = (dir: string, settings: RunSettings): Promise<HgnRunState> =>
+  resumeState(runModel(settings), dir, {
+    config: runConfig(settings),
+    options: runOptions(settings),
+  });
 
 /**
  * Opens a trained run for `eval` and `rollout`: its settings, the backend (the run's unless

@@ -13,6 +13,7 @@ import { type BackendRequest, backendRequests } from "../lib/tensor/backend.ts";
 import { systems } from "../lib/systems/registry.ts";
 import type { NoiseMode } from "../lib/data/dataset.ts";
 import { intFlag, numberFlag, type Options, UsageError } from "./usage.ts";
+import type { RunSchedule } from "./fit_run.ts";
 
 /** The config.json version this code writes and reads. */
 export const SETTINGS_VERSION = 2;
@@ -44,14 +45,7 @@ export interface RunSettings {
     readonly noiseMode: NoiseMode;
     readonly noiseStd?: number;
   };
-  readonly run: {
-    /** total updates (a resumed run continues up to this count) */
-    readonly steps: number;
-    /** stop after this many minutes of training in one invocation (0: no limit) */
-    readonly minutes: number;
-    readonly logEvery: number;
-    readonly checkpointEvery: number;
-    readonly keep: number;
+  readonly run: RunSchedule & {
     /** test sequences evaluated at the end */
     readonly testSize: number;
     /** unroll length of the evaluation (paper: 30) */

@@ -212,11 +212,7 @@ export const run = async (argv: string[]): Promise<number> => {
     dir,
     state,
     source: trainingSource(settings, reader),
-    steps: r.steps,
-    minutes: r.minutes,
-    logEvery: r.logEvery,
-    checkpointEvery: r.checkpointEvery,
-    keep: r.keep,
+    schedule: r,
     resumed: flags.resume !== undefined,
     describe: (m: StepMetrics) =>
       `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${

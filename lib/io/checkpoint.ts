@@ -290,6 +290,22 @@ export const loadCheckpoint = async (file: string): Promise<StoredCheckpoint> =>
 };
 
 /**
+ * The newest checkpoint file of `dir`; a `CheckpointError` if there is none.
+ *
+ * @example
+ * ```ts
+ * import { latestCheckpointFile } from "@hamiltonian/hgn/io";
+ * import { rejects } from "node:assert/strict";
+ * await rejects(() => latestCheckpointFile("/no/such/dir"), /no checkpoint/);
+ * ```
+ */
+export const latestCheckpointFile = async (dir: string): Promise<string> => {
+  const newest = (await listCheckpoints(dir)).at(-1);
+  if (newest === undefined) throw new CheckpointError(dir, "no checkpoint (step-*.ckpt) found");
+  return newest;
+};
+
+/**
  * Loads the newest checkpoint of `dir`; a `CheckpointError` if there is none. A damaged newest
  * checkpoint is an error too (never silently skipped for an older one).
  *
@@ -300,8 +316,5 @@ export const loadCheckpoint = async (file: string): Promise<StoredCheckpoint> =>
  * await rejects(() => loadLatestCheckpoint("/no/such/dir"), /no checkpoint/);
  * ```
  */
-export const loadLatestCheckpoint = async (dir: string): Promise<StoredCheckpoint> => {
-  const all = await listCheckpoints(dir);
-  if (all.length === 0) throw new CheckpointError(dir, "no checkpoint (step-*.ckpt) found");
-  return loadCheckpoint(all[all.length - 1]);
-};
+export const loadLatestCheckpoint = async (dir: string): Promise<StoredCheckpoint> =>
+  loadCheckpoint(await latestCheckpointFile(dir));

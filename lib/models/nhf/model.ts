@@ -105,9 +105,24 @@ export const initNhf = (config: NhfConfig, seed: number): NhfParams => ({
   },
 });
 
-/** The energy of an MLP per sample: `[B, d] -> [B]`. */
-const energyOf = (config: NhfConfig, net: readonly DenseParams[]) => (x: tf.Tensor) =>
-  tf.reshape(applyMlp(energySpec(config), net, x), [-1]);
+/**
+ * A learned energy (one of the `K` or `V` networks) per sample: `[B, d] -> [B]`.
+ *
+ * @example
+ * ```ts
+ * import { energyOf, initNhf, NHF_2D } from "@hamiltonian/hgn/models/nhf";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const V = initNhf(NHF_2D, 0).hamiltonians[0].V;
+ * deepStrictEqual(energyOf(NHF_2D, V)(tf.zeros([3, 2])).shape, [3]);
+ * ```
+ */
+export const energyOf = (
+  config: NhfConfig,
+  net: readonly DenseParams[],
+): (x: tf.Tensor) => tf.Tensor1D =>
+(x) => tf.reshape(applyMlp(energySpec(config), net, x), [-1]);
 
 /**
  * The flow `s_0 -> s_T` as a density map over tensors `q, p: [B, d]` (log-det zero: it is
