@@ -38,6 +38,7 @@ import {
   sampleRealNvp,
 } from "../lib/models/realnvp/model.ts";
 import { backendRequests, useBackend } from "../lib/tensor/backend.ts";
+import { constrained, type GecoConfig } from "../lib/train/constrained.ts";
 import { targetBatches, targetTensor } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics, type TrainState } from "../lib/train/state.ts";
 import { check, type Errors, validateAll } from "../lib/core/validation.ts";
@@ -52,12 +53,15 @@ export interface DensitySettings {
   readonly version: 1;
   readonly kind: "density";
   readonly model: DensityModel;
-  readonly config: NhfConfig | RealNvpConfig;
+  /** the model's hyperparameters; an NHF trained under the Lagrange multiplier adds `geco` */
+  readonly config: NhfConfig | RealNvpConfig | (NhfConfig & { readonly geco: GecoConfig });
   readonly data: { readonly target: string };
   readonly train: {
     readonly batchSize: number;
     readonly learningRate: number;
     readonly seed: number;
+    /** cosine learning-rate decay (absent: constant) */
+    readonly decay?: { readonly steps: number; readonly final: number };
   };
   readonly run: RunSchedule & {
     /** test points drawn (seeded, apart from training draws) for the final evaluation */
@@ -75,6 +79,7 @@ export const densityOptions = {
   minutes: { type: "string" },
   "batch-size": { type: "string" },
   lr: { type: "string" },
+  "lr-decay": { type: "string" },
   seed: { type: "string" },
   hidden: { type: "string" },
   "flow-steps": { type: "string" },
@@ -83,6 +88,9 @@ export const densityOptions = {
   prior: { type: "string" },
   "prior-width": { type: "string" },
   "prior-sharpness": { type: "string" },
+  "geco-tolerance": { type: "string" },
+  "geco-init": { type: "string" },
+  "geco-lr": { type: "string" },
   layers: { type: "string" },
   "test-size": { type: "string" },
   "iw-samples": { type: "string" },
@@ -105,6 +113,9 @@ const NHF_ONLY = [
   "prior-width",
   "prior-sharpness",
   "iw-samples",
+  "geco-tolerance",
+  "geco-init",
+  "geco-lr",
 ];
 const REALNVP_ONLY = ["layers"];
 
@@ -123,7 +134,20 @@ export const densitySettings = (model: DensityModel, flags: Flags): DensitySetti
   const target = flags.data ?? "mixture";
   const dim = Object.hasOwn(targets, target) ? targets[target].dim : 2;
   const hidden = int("hidden", 128, 1, 4096);
-  const config: NhfConfig | RealNvpConfig = model === "nhf"
+  const steps = int("steps", 1000);
+  const lrDecay = num("lr-decay", 1);
+  const gecoFlags = ["geco-init", "geco-lr"].filter((k) => flags[k as keyof Flags] !== undefined);
+  if (flags["geco-tolerance"] === undefined && gecoFlags.length > 0) {
+    throw new UsageError(`--${gecoFlags[0]} needs --geco-tolerance (the Lagrange multiplier)`);
+  }
+  const geco = flags["geco-tolerance"] === undefined ? {} : {
+    geco: {
+      tolerance: num("geco-tolerance", 0),
+      init: num("geco-init", 1),
+      learningRate: num("geco-lr", 1e-2),
+    },
+  };
+  const config: DensitySettings["config"] = model === "nhf"
     ? {
       ...NHF_2D,
       dim,
@@ -134,6 +158,7 @@ export const densitySettings = (model: DensityModel, flags: Flags): DensitySetti
       prior: (flags.prior ?? NHF_2D.prior) as NhfConfig["prior"],
       priorWidth: num("prior-width", NHF_2D.priorWidth),
       priorSharpness: num("prior-sharpness", NHF_2D.priorSharpness),
+      ...geco,
     }
     : { ...REALNVP_2D, dim, hidden, layers: int("layers", REALNVP_2D.layers, 1, 64) };
   const settings: DensitySettings = {
@@ -146,9 +171,10 @@ export const densitySettings = (model: DensityModel, flags: Flags): DensitySetti
       batchSize: int("batch-size", 256, 1, 1_000_000),
       learningRate: num("lr", 1e-3),
       seed: int("seed", 0, 0, 0xffffffff),
+      ...(lrDecay !== 1 ? { decay: { steps, final: lrDecay } } : {}),
     },
     run: {
-      steps: int("steps", 1000),
+      steps,
       minutes: num("minutes", 0),
       logEvery: int("log-every", 10),
       checkpointEvery: int("checkpoint-every", 200),
@@ -165,7 +191,8 @@ export const densitySettings = (model: DensityModel, flags: Flags): DensitySetti
 
 /** Validates density settings (also those read back from `config.json`). */
 export const validateDensity = (s: DensitySettings): E.Either<Errors, DensitySettings> => {
-  const c = s.config as Partial<NhfConfig>;
+  const c = s.config as Partial<NhfConfig & { geco: GecoConfig }>;
+  const decay = s.train.decay?.final ?? 1;
   return validateAll(s, [
     check(
       s.data.target,
@@ -176,6 +203,11 @@ export const validateDensity = (s: DensitySettings): E.Either<Errors, DensitySet
       s.train.learningRate,
       (x) => Number.isFinite(x) && x > 0,
       `--lr must be > 0, got ${s.train.learningRate}`,
+    ),
+    check(
+      decay,
+      (x) => Number.isFinite(x) && x >= 0 && x <= 1,
+      `--lr-decay must be in [0, 1] (the final fraction of --lr; 1: constant), got ${decay}`,
     ),
     check(
       s.run.minutes,
@@ -209,6 +241,23 @@ export const validateDensity = (s: DensitySettings): E.Either<Errors, DensitySet
           (x) => Number.isFinite(x) && x! > 0 && x! <= 1000,
           `--prior-sharpness must be in (0, 1000], got ${c.priorSharpness}`,
         ),
+        ...(c.geco === undefined ? [] : [
+          check(
+            c.geco.tolerance,
+            Number.isFinite,
+            `--geco-tolerance must be a number (nats), got ${c.geco.tolerance}`,
+          ),
+          check(
+            c.geco.init,
+            (x) => Number.isFinite(x) && x > 0,
+            `--geco-init must be > 0, got ${c.geco.init}`,
+          ),
+          check(
+            c.geco.learningRate,
+            (x) => Number.isFinite(x) && x > 0,
+            `--geco-lr must be > 0, got ${c.geco.learningRate}`,
+          ),
+        ]),
       ]
       : []),
   ]);
@@ -216,15 +265,20 @@ export const validateDensity = (s: DensitySettings): E.Either<Errors, DensitySet
 
 /** The model record of a run. */
 const recordOf = (s: DensitySettings) =>
-  (s.model === "nhf" ? nhf : realNvp) as unknown as Model<
-    NhfConfig | RealNvpConfig,
-    NhfParams | RealNvpParams,
-    tf.Tensor2D
-  >;
+  (s.model === "realnvp"
+    ? realNvp
+    : "geco" in s.config
+    ? constrained(nhf)
+    : nhf) as unknown as Model<
+      NhfConfig | RealNvpConfig,
+      NhfParams | RealNvpParams,
+      tf.Tensor2D
+    >;
 
 const optionsOf = (s: DensitySettings) => ({
   learningRate: s.train.learningRate,
   seed: s.train.seed,
+  ...(s.train.decay ? { decay: s.train.decay } : {}),
   context: { batchSize: s.train.batchSize, data: s.data },
 });
 
@@ -358,9 +412,10 @@ log-likelihood (${
   }) and draws the KDE of 1000 samples beside the target.
   --data TARGET          ${Object.keys(targets).join(", ")} (default mixture, figure 10's)
   --steps N (1000) --minutes X --batch-size N (256) --lr X (1e-3) --seed N --hidden N (128)
+  --lr-decay X           cosine-decay the learning rate to X times --lr over --steps (1: constant)
 ${
     model === "nhf"
-      ? "  --flow-steps N (2) --leapfrog-steps N (2) --dt X (0.5)\n  --prior soft-uniform|normal --prior-width X (6) --prior-sharpness X (4) --iw-samples K (64)"
+      ? "  --flow-steps N (2) --leapfrog-steps N (2) --dt X (0.5)\n  --prior soft-uniform|normal --prior-width X (6) --prior-sharpness X (4) --iw-samples K (64)\n  --geco-tolerance X     train under the paper's Lagrange multiplier: -ELBO + lambda (E[-log pi(s_0)] - X)\n  --geco-init X (1) --geco-lr X (1e-2)   its initial lambda and its (ascent) learning rate"
       : "  --layers N (2)"
   }
   --test-size N (2000) --log-every N --checkpoint-every N --keep N --backend auto|webgpu|wasm|cpu

@@ -26,6 +26,7 @@ export const options = {
   steps: { type: "string" },
   "batch-size": { type: "string" },
   lr: { type: "string" },
+  "lr-decay": { type: "string" },
   seed: { type: "string" },
   hidden: { type: "string" },
   "test-size": { type: "string" },
@@ -39,7 +40,7 @@ const HELP = `usage: deno run --allow-read --allow-write=runs cli.ts nhf-compare
 Figure 10: trains NHF with 1, 2, 3 leapfrog steps and RealNVP with 2, 3 layers on the same target
 and budget, then writes compare.md, compare.json and report.html in --out. Rerunning skips
 finished rows and resumes interrupted ones.
-  --data TARGET (mixture) --steps N (1000) --batch-size N (256) --lr X (1e-3) --seed N
+  --data TARGET (mixture) --steps N (1000) --batch-size N (256) --lr X (1e-3) --lr-decay X (1) --seed N
   --hidden N (128) --test-size N (2000) --iw-samples K (64) --backend B --out DIR`;
 
 const ROWS = [
@@ -71,6 +72,7 @@ export const run = async (argv: string[]): Promise<number> => {
     ["--steps", String(steps)],
     ["--batch-size", flags["batch-size"]],
     ["--lr", flags.lr],
+    ["--lr-decay", flags["lr-decay"]],
     ["--seed", flags.seed],
     ["--hidden", flags.hidden],
     ["--test-size", flags["test-size"]],

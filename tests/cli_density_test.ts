@@ -67,12 +67,43 @@ Deno.test("cli nhf/realnvp: bad input is one line, exit 2", async () => {
       [["nhf", "--lr", "-1"], /--lr must be > 0/],
       [["realnvp", "--layers", "0"], /--layers must be an integer in \[1, 64\]/],
       [["nhf", "--resume", "/no/such/run"], /config\.json not found/],
+      [["nhf", "--lr-decay", "2"], /--lr-decay must be in \[0, 1\]/],
+      [["nhf", "--geco-lr", "0.1"], /--geco-lr needs --geco-tolerance/],
+      [["nhf", "--geco-tolerance", "3", "--geco-init", "0"], /--geco-init must be > 0/],
+      [["realnvp", "--geco-tolerance", "3"], /--geco-tolerance is not a flag of 'realnvp'/],
     ] as const
   ) {
     const r = await runCli(...args);
     strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     strictEqual(r.stderr.trim().split("\n").length, 1, r.stderr);
     ok(pattern.test(r.stderr), r.stderr);
+  }
+});
+
+Deno.test("cli nhf --geco-tolerance: trains under the Lagrange multiplier, which moves, and resumes it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nhf_geco_" });
+  try {
+    const args = ["--iw-samples", "2", "--log-every", "1", "--lr-decay", "0.1"];
+    const geco = ["--geco-tolerance", "0", "--geco-init", "2", "--geco-lr", "0.1"];
+    const r = await runCli("nhf", ...TINY, ...args, ...geco, "--steps", "3", "--out", dir);
+    strictEqual(r.code, 0, r.stderr);
+    const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+    strictEqual(config.config.geco.tolerance, 0);
+    strictEqual(config.train.decay.final, 0.1);
+    const lines = () =>
+      Deno.readTextFile(join(dir, "metrics.jsonl")).then((t) =>
+        t.trim().split("\n").map((l) => JSON.parse(l))
+      );
+    const first = await lines();
+    // the constraint E[-log pi] > 0 is violated, so lambda ascends from its init
+    ok(first.every((m) => m.priorCrossEntropy > 0), JSON.stringify(first));
+    ok(Math.abs(first[0].lambda - 2) < 1e-5, JSON.stringify(first));
+    ok(first[2].lambda > first[1].lambda && first[1].lambda > first[0].lambda);
+    const resumed = await runCli("nhf", "--resume", dir, "--steps", "4");
+    strictEqual(resumed.code, 0, resumed.stderr);
+    ok((await lines())[3].lambda > first[2].lambda);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

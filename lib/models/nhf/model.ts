@@ -213,9 +213,49 @@ export const priorLogDensity = (config: NhfConfig, s: tf.Tensor): tf.Tensor1D =>
   });
 
 /**
+ * The two parts of the log importance weights for `K` momentum draws per point, each `[K * B]`:
+ * `logPrior = log pi(flow^-1(q, p)) + log|det|` and `logPosterior = log f(p | q)`.
+ */
+const weightParts = (
+  config: NhfConfig,
+  params: NhfParams,
+  q: tf.Tensor2D,
+  draws: number,
+  seed: number,
+): { logPrior: tf.Tensor1D; logPosterior: tf.Tensor1D } => {
+  const [B, d] = q.shape;
+  if (d !== config.dim) {
+    throw new RangeError(`NHF of dimension ${config.dim} got data [${q.shape}]`);
+  }
+  const qs = tf.tile(q, [draws, 1]) as tf.Tensor2D;
+  const mu = applyMlp(posteriorSpec(config), params.posterior.mu, qs);
+  const logStd = applyMlp(posteriorSpec(config), params.posterior.logStd, qs);
+  const eps = tf.randomNormal([draws * B, d], 0, 1, "float32", seed);
+  const p = tf.add(mu, tf.mul(tf.exp(logStd), eps));
+  const logPosterior = tf.sub(
+    tf.sum(tf.sub(tf.mul(-0.5, tf.square(eps)), logStd), 1),
+    0.5 * d * LOG_2PI,
+  ) as tf.Tensor1D;
+  const back = nhfFlow(config, params).inverse({ q: qs, p });
+  const s0 = tf.concat([back.value.q, back.value.p], 1);
+  const logPrior = tf.add(priorLogDensity(config, s0), back.logDet) as tf.Tensor1D;
+  return { logPrior, logPosterior };
+};
+
+/**
  * Per-sample log importance weights `log pi(flow^-1(q, p)) - log f(p | q)` for `K` momentum
  * draws per point: `[K, B]`. The ELBO is their mean; the importance-weighted bound their
  * log-mean-exp over `K`.
+ *
+ * @example
+ * ```ts
+ * import { initNhf, logWeights, NHF_2D } from "@hamiltonian/hgn/models/nhf";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...NHF_2D, hidden: 8 };
+ * deepStrictEqual(logWeights(config, initNhf(config, 0), tf.zeros([3, 2]), 4, 1).shape, [4, 3]);
+ * ```
  */
 export const logWeights = (
   config: NhfConfig,
@@ -225,23 +265,8 @@ export const logWeights = (
   seed: number,
 ): tf.Tensor2D =>
   tf.tidy(() => {
-    const [B, d] = q.shape;
-    if (d !== config.dim) {
-      throw new RangeError(`NHF of dimension ${config.dim} got data [${q.shape}]`);
-    }
-    const qs = tf.tile(q, [draws, 1]) as tf.Tensor2D;
-    const mu = applyMlp(posteriorSpec(config), params.posterior.mu, qs);
-    const logStd = applyMlp(posteriorSpec(config), params.posterior.logStd, qs);
-    const eps = tf.randomNormal([draws * B, d], 0, 1, "float32", seed);
-    const p = tf.add(mu, tf.mul(tf.exp(logStd), eps));
-    const logPosterior = tf.sub(
-      tf.sum(tf.sub(tf.mul(-0.5, tf.square(eps)), logStd), 1),
-      0.5 * d * LOG_2PI,
-    );
-    const back = nhfFlow(config, params).inverse({ q: qs, p });
-    const s0 = tf.concat([back.value.q, back.value.p], 1);
-    const w = tf.add(tf.sub(priorLogDensity(config, s0), logPosterior), back.logDet);
-    return tf.reshape(w, [draws, B]) as tf.Tensor2D;
+    const { logPrior, logPosterior } = weightParts(config, params, q, draws, seed);
+    return tf.reshape(tf.sub(logPrior, logPosterior), [draws, q.shape[0]]) as tf.Tensor2D;
   });
 
 /**
@@ -275,6 +300,11 @@ export const nhfBound = (
 
 /**
  * NHF as a model record (`name: "nhf"`): the loss is minus the ELBO per point, batch `[B, d]`.
+ * It also reports a `constraint` for the Lagrange multiplier of the paper (A.2, "as in GECO";
+ * `constrained(nhf)`): the prior's cross-entropy `E_f[-log pi(flow^-1(q, p))]`, the ELBO's
+ * "reconstruction" term, so that `-ELBO + lambda (constraint - tolerance)` weighs the prior term
+ * by `1 + lambda` while the mapped-back points sit outside the prior's bulk, and reduces to the
+ * ELBO once they do (`lambda -> 0`).
  *
  * @example
  * ```ts
@@ -291,8 +321,14 @@ export const nhf: Model<NhfConfig, NhfParams, tf.Tensor2D> = {
   name: "nhf",
   init: initNhf,
   loss: (config, params, batch, context): LossOutput => {
-    const elbo = tf.mean(logWeights(config, params, batch, 1, context.seed)) as tf.Scalar;
-    return { loss: tf.neg(elbo) as tf.Scalar, metrics: { elbo } };
+    const { logPrior, logPosterior } = weightParts(config, params, batch, 1, context.seed);
+    const elbo = tf.mean(tf.sub(logPrior, logPosterior)) as tf.Scalar;
+    const priorCrossEntropy = tf.neg(tf.mean(logPrior)) as tf.Scalar;
+    return {
+      loss: tf.neg(elbo) as tf.Scalar,
+      constraint: priorCrossEntropy,
+      metrics: { elbo, priorCrossEntropy },
+    };
   },
 };
 
