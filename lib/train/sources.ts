@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "../deps/tf.ts";
-import { deriveSeed } from "../core/random.ts";
+import { deriveSeed, random } from "../core/random.ts";
 import { sampleTarget, type Target } from "../data/targets.ts";
 import type { Split } from "../data/dataset.ts";
 import { type ExampleReader, trainingOrder } from "../data/order.ts";
@@ -123,3 +123,120 @@ export const targetBatches = (
  */
 export const targetTensor = (target: Target, count: number, seed: number): tf.Tensor2D =>
   tf.tensor2d(Float32Array.from(sampleTarget(target, count, seed)), [count, target.dim]);
+
+/** Settings of the window sources ({@link frameWindows}, {@link stateRates}). */
+export interface WindowOptions {
+  /** seed of the training order and of the offsets */
+  readonly seed: number;
+  /** sequences per update, one window from each */
+  readonly batchSize: number;
+  /** the split to train on (default `"train"`) */
+  readonly split?: Split;
+}
+
+/**
+ * For update `step`: the `step`-th batch of sequences of the seeded {@link trainingOrder} and in
+ * each a window of `width` consecutive frames at a seeded uniform offset (a pure function of
+ * `step`, so a resumed run sees the windows it would have seen).
+ */
+const windowsAt = (reader: ExampleReader, options: WindowOptions, width: number) => {
+  const split = options.split ?? "train";
+  const frames = reader.spec.frames;
+  if (!Number.isInteger(width) || width < 1 || width > frames) {
+    throw new RangeError(`a window of ${width} frames does not fit sequences of ${frames}`);
+  }
+  const order = trainingOrder(reader.shardSizes(split), split, options.seed, options.batchSize);
+  return async (step: number) => {
+    const batch = await reader.batch(split, order(step));
+    const rng = random(deriveSeed(options.seed, 0x3d0f, step));
+    const offsets = Array.from({ length: batch.size }, () => rng.int(frames - width + 1));
+    return { batch, offsets };
+  };
+};
+
+/**
+ * Batches `[batchSize, width, size, size, 3]` in [0, 1] for update `k`: one window of `width`
+ * consecutive frames from each sequence of the `k`-th batch of the seeded training order, at a
+ * seeded offset (the pixel baselines learn from pairs and triples of frames).
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec, generatedReader, generator } from "@hamiltonian/hgn/data";
+ * import { frameWindows } from "@hamiltonian/hgn/train";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const reader = generatedReader(generator(datasetSpec({ system: "pendulum", steps: 4, size: 8 })), { train: 6, test: 0 });
+ * const source = frameWindows(reader, { seed: 0, batchSize: 3 }, 3);
+ * deepStrictEqual((await source.batchAt(5)).shape, [3, 3, 8, 8, 3]);
+ * ```
+ */
+export const frameWindows = (
+  reader: ExampleReader,
+  options: WindowOptions,
+  width: number,
+): BatchSource<tf.Tensor5D> => {
+  const at = windowsAt(reader, options, width);
+  const frame = reader.spec.render.size ** 2 * 3;
+  const seq = reader.spec.frames * frame;
+  return {
+    batchAt: async (step) => {
+      const { batch, offsets } = await at(step);
+      return toBatch(
+        offsets.map((o, b) => batch.pixels.subarray(b * seq + o * frame, (b + 1) * seq)),
+        width,
+        reader.spec.render.size,
+      );
+    },
+    release: (t) => t.dispose(),
+  };
+};
+
+/**
+ * Batches of states and their time derivatives for update `k` (the HNN's eq. 1): from each
+ * sequence of the `k`-th batch of the seeded training order, one pair of consecutive states
+ * `s_t, s_{t+1}` at a seeded offset, given as the midpoint `(s_t + s_{t+1}) / 2` with the
+ * central difference `(s_{t+1} - s_t) / dt` (second-order accurate there). `observed: true`
+ * takes the rendered (noisy) states, otherwise the exact ones. Each `[batchSize, 2 dim]`.
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec, generatedReader, generator } from "@hamiltonian/hgn/data";
+ * import { stateRates } from "@hamiltonian/hgn/train";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const reader = generatedReader(generator(datasetSpec({ system: "two-body", steps: 4, size: 8 })), { train: 6, test: 0 });
+ * const b = await stateRates(reader, { seed: 0, batchSize: 3 }).batchAt(2);
+ * deepStrictEqual([b.states.shape, b.rates.shape], [[3, 8], [3, 8]]);
+ * ```
+ */
+export const stateRates = (
+  reader: ExampleReader,
+  options: WindowOptions & { readonly observed?: boolean },
+): BatchSource<{ readonly states: tf.Tensor2D; readonly rates: tf.Tensor2D }> => {
+  const at = windowsAt(reader, options, 2);
+  const k = 2 * reader.spec.dim;
+  const dt = reader.spec.dt;
+  return {
+    batchAt: async (step) => {
+      const { batch, offsets } = await at(step);
+      const all = options.observed ? batch.observed : batch.states;
+      const states = new Float32Array(batch.size * k);
+      const rates = new Float32Array(batch.size * k);
+      offsets.forEach((o, b) => {
+        const base = (b * reader.spec.frames + o) * k;
+        for (let i = 0; i < k; i++) {
+          const [a, c] = [all[base + i], all[base + k + i]];
+          states[b * k + i] = (a + c) / 2;
+          rates[b * k + i] = (c - a) / dt;
+        }
+      });
+      return {
+        states: tf.tensor2d(states, [batch.size, k]),
+        rates: tf.tensor2d(rates, [batch.size, k]),
+      };
+    },
+    release: (b) => tf.dispose([b.states, b.rates]),
+  };
+};

@@ -1,0 +1,211 @@
+/**
+ * The Hamiltonian Neural Network baseline on states (appendix A.3; Greydanus et al. 2019): an
+ * MLP `H(q, p)` whose symplectic gradient `(dH/dp, -dH/dq)` is fitted to time derivatives of
+ * observed trajectories (the loss of eq. 1), then rolled out by a core integrator (RK4, or RK4
+ * with sub-steps as the stand-in for the reference's adaptive `solve_ivp`).
+ *
+ * @module
+ */
+import { tf } from "../../deps/tf.ts";
+import { rk4 } from "../../core/integrator.ts";
+import { rollout } from "../../core/flow.ts";
+import type { Hamiltonian } from "../../core/hamiltonian.ts";
+import { phase } from "../../core/phase.ts";
+import { tensorSpace } from "../../tensor/space.ts";
+import { networkHamiltonian } from "../../tensor/hamiltonian.ts";
+import {
+  type Activation,
+  applyMlp,
+  type DenseParams,
+  initMlp,
+  type MlpSpec,
+} from "../../tensor/nn.ts";
+import type { LossOutput, Model } from "../model.ts";
+
+/** Hyperparameters of an HNN. */
+export interface HnnConfig {
+  /** degrees of freedom: `q` and `p` have `dim` coordinates each */
+  readonly dim: number;
+  /** units per hidden layer (reference: 200) */
+  readonly hidden: number;
+  /** hidden layers (reference: 2) */
+  readonly layers: number;
+  /** between hidden layers (reference: tanh; it must have a second derivative) */
+  readonly activation: Activation;
+}
+
+/** The reference HNN for a system with `dim` degrees of freedom: tanh, two layers of 200. */
+export const hnnConfig = (dim: number): HnnConfig => ({
+  dim,
+  hidden: 200,
+  layers: 2,
+  activation: "tanh",
+});
+
+/** The weights of an HNN: the energy MLP at `H/i`. */
+export interface HnnParams {
+  readonly H: DenseParams[];
+}
+
+/**
+ * A batch of the loss of eq. 1: states `[B, 2 dim]` (`[q..., p...]`) and their time
+ * derivatives `[B, 2 dim]`.
+ */
+export interface HnnBatch {
+  readonly states: tf.Tensor2D;
+  readonly rates: tf.Tensor2D;
+}
+
+const energySpec = (c: HnnConfig): MlpSpec => ({
+  sizes: [2 * c.dim, ...Array.from({ length: c.layers }, () => c.hidden), 1],
+  activation: c.activation,
+});
+
+/**
+ * Seeded weights (each leaf from its path).
+ *
+ * @example
+ * ```ts
+ * import { hnnConfig, initHnn } from "@hamiltonian/hgn/models/hnn";
+ * import { useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * deepStrictEqual(initHnn(hnnConfig(1), 0).H.map((l) => l.w.shape), [[2, 200], [200, 200], [200, 1]]);
+ * ```
+ */
+export const initHnn = (config: HnnConfig, seed: number): HnnParams => {
+  if (!Number.isInteger(config.dim) || config.dim < 1) {
+    throw new RangeError(`an HNN needs an integer dim >= 1, got ${config.dim}`);
+  }
+  return { H: initMlp(seed, "H", energySpec(config)) };
+};
+
+/**
+ * The learned Hamiltonian as a core Hamiltonian over tensors `q, p: [B, dim]` (forces by
+ * autodiff, differentiable again for training).
+ *
+ * @example
+ * ```ts
+ * import { hnnConfig, hnnHamiltonian, initHnn } from "@hamiltonian/hgn/models/hnn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const H = hnnHamiltonian(hnnConfig(1), initHnn(hnnConfig(1), 0));
+ * deepStrictEqual(H.energy({ q: tf.zeros([3, 1]), p: tf.zeros([3, 1]) }).shape, [3]);
+ * ```
+ */
+export const hnnHamiltonian = (
+  config: HnnConfig,
+  params: HnnParams,
+): Hamiltonian<tf.Tensor, tf.Tensor> =>
+  networkHamiltonian((q, p) =>
+    tf.reshape(applyMlp(energySpec(config), params.H, tf.concat([q, p], 1)), [-1])
+  );
+
+/** `[B, 2 dim]` into a phase state. */
+const split = (s: tf.Tensor, dim: number) =>
+  phase(tf.slice(s, [0, 0], [-1, dim]), tf.slice(s, [0, dim], [-1, dim]));
+
+/**
+ * The learned vector field at states `[B, 2 dim]`: `(dH/dp, -dH/dq)`, `[B, 2 dim]`.
+ *
+ * @example
+ * ```ts
+ * import { hnnConfig, hnnField, initHnn } from "@hamiltonian/hgn/models/hnn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const c = hnnConfig(2);
+ * deepStrictEqual(hnnField(c, initHnn(c, 0), tf.zeros([5, 4])).shape, [5, 4]);
+ * ```
+ */
+export const hnnField = (config: HnnConfig, params: HnnParams, states: tf.Tensor): tf.Tensor2D =>
+  tf.tidy(() => {
+    const H = hnnHamiltonian(config, params);
+    const s = split(states, config.dim);
+    return tf.concat([H.dHdp(s), tf.neg(H.dHdq(s))], 1) as tf.Tensor2D;
+  });
+
+/**
+ * The HNN as a model record (`name: "hnn"`): the loss of eq. 1, the mean over the batch and the
+ * coordinates of `(dH/dp - dq/dt)^2 + (dH/dq + dp/dt)^2`.
+ *
+ * @example
+ * ```ts
+ * import { hnn, hnnConfig } from "@hamiltonian/hgn/models/hnn";
+ * import { initState, trainStep } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const s = initState(hnn, { ...hnnConfig(1), hidden: 8 }, { learningRate: 1e-3, seed: 0 });
+ * const batch = { states: tf.tensor2d([[1, 0]]), rates: tf.tensor2d([[0, -1]]) };
+ * ok((await trainStep(s, batch)).loss >= 0);
+ * ```
+ */
+export const hnn: Model<HnnConfig, HnnParams, HnnBatch> = {
+  name: "hnn",
+  init: initHnn,
+  loss: (config, params, batch): LossOutput => {
+    const field = hnnField(config, params, batch.states);
+    return { loss: tf.mean(tf.squaredDifference(field, batch.rates)) as tf.Scalar, metrics: {} };
+  },
+};
+
+/** How an HNN is rolled out. */
+export interface HnnRolloutOptions {
+  /** time between kept states */
+  readonly dt: number;
+  /** states kept after the first */
+  readonly steps: number;
+  /** RK4 steps per kept state (1: plain RK4; more: the stand-in for an adaptive solver) */
+  readonly substeps?: number;
+}
+
+/**
+ * Rolls the learned Hamiltonian out from states `[B, 2 dim]` with RK4: `[B, steps + 1, 2 dim]`,
+ * the first entry the initial state.
+ *
+ * @example
+ * ```ts
+ * import { hnnConfig, hnnRollout, initHnn } from "@hamiltonian/hgn/models/hnn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const c = { ...hnnConfig(1), hidden: 8 };
+ * const r = hnnRollout(c, initHnn(c, 0), tf.tensor2d([[1, 0]]), { dt: 0.1, steps: 3, substeps: 2 });
+ * deepStrictEqual(r.shape, [1, 4, 2]);
+ * ```
+ */
+export const hnnRollout = (
+  config: HnnConfig,
+  params: HnnParams,
+  s0: tf.Tensor2D,
+  options: HnnRolloutOptions,
+): tf.Tensor3D =>
+  tf.tidy(() => {
+    const substeps = options.substeps ?? 1;
+    if (!Number.isInteger(substeps) || substeps < 1) {
+      throw new RangeError(`substeps must be an integer >= 1, got ${substeps}`);
+    }
+    const step = rk4.step(tensorSpace, hnnHamiltonian(config, params), options.dt / substeps);
+    const frame = (s: { q: tf.Tensor; p: tf.Tensor }) =>
+      rollout(step, substeps)(s)[substeps] as { q: tf.Tensor; p: tf.Tensor };
+    const states = rollout(frame, options.steps)(split(s0, config.dim));
+    return tf.stack(states.map((s) => tf.concat([s.q, s.p], 1)), 1) as tf.Tensor3D;
+  });
+
+/**
+ * The learned energy at states `[B, 2 dim]`: `[B]`.
+ *
+ * @example
+ * ```ts
+ * import { hnnConfig, hnnEnergy, initHnn } from "@hamiltonian/hgn/models/hnn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const c = hnnConfig(1);
+ * deepStrictEqual(hnnEnergy(c, initHnn(c, 0), tf.zeros([4, 2])).shape, [4]);
+ * ```
+ */
+export const hnnEnergy = (config: HnnConfig, params: HnnParams, states: tf.Tensor): tf.Tensor1D =>
+  tf.tidy(() => hnnHamiltonian(config, params).energy(split(states, config.dim)) as tf.Tensor1D);
