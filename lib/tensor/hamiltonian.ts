@@ -13,6 +13,11 @@
  */
 import { type Hamiltonian, hamiltonian, type Separable, separable } from "../core/hamiltonian.ts";
 import { tf } from "../deps/tf.ts";
+import { rollout } from "../core/flow.ts";
+import type { GeneralIntegrator } from "../core/integrator.ts";
+import { type Phase, phase } from "../core/phase.ts";
+import { applyMlp, type DenseParams, type MlpSpec } from "./nn.ts";
+import { tensorSpace } from "./space.ts";
 
 /** A per-sample energy of one argument: `[B, ...] -> [B]`. */
 export type Energy1 = (x: tf.Tensor) => tf.Tensor;
@@ -112,3 +117,100 @@ export const separableNetworkHamiltonian = (
  */
 export const quadraticKinetic = (mass = 1): Energy1 => (p) =>
   tf.tidy(() => tf.div(tf.sum(tf.square(tf.reshape(p, [p.shape[0], -1])), 1), 2 * mass));
+
+/**
+ * A general Hamiltonian from an MLP over flat states: `H(q, p) = mlp([q, p])` for `q, p: [B, d]`
+ * (the spec's sizes start at `2 d` and end at 1); forces by autodiff, differentiable again.
+ *
+ * @example
+ * ```ts
+ * import { initMlp, mlpHamiltonian, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { sizes: [2, 8, 1], activation: "tanh" as const };
+ * const H = mlpHamiltonian(spec, initMlp(0, "H", spec));
+ * deepStrictEqual(H.dHdq({ q: tf.zeros([3, 1]), p: tf.zeros([3, 1]) }).shape, [3, 1]);
+ * ```
+ */
+export const mlpHamiltonian = (
+  spec: MlpSpec,
+  params: readonly DenseParams[],
+): Hamiltonian<tf.Tensor, tf.Tensor> =>
+  networkHamiltonian((q, p) => tf.reshape(applyMlp(spec, params, tf.concat([q, p], 1)), [-1]));
+
+/** Flat states `[B, 2 d]` (`[q..., p...]`) as a phase state of `[B, d]` halves. */
+export const splitState = (s: tf.Tensor): Phase<tf.Tensor> => {
+  const d = (s.shape[1] as number) / 2;
+  if (s.rank !== 2 || !Number.isInteger(d) || d < 1) {
+    throw new RangeError(`flat states must be [B, 2 d], got [${s.shape}]`);
+  }
+  return phase(tf.slice(s, [0, 0], [-1, d]), tf.slice(s, [0, d], [-1, d]));
+};
+
+/**
+ * The Hamiltonian vector field `(dH/dp, -dH/dq)` at flat states `[B, 2 d]`: `[B, 2 d]`.
+ *
+ * @example
+ * ```ts
+ * import { hamiltonianField, quadraticKinetic, separableNetworkHamiltonian, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const oscillator = separableNetworkHamiltonian(quadraticKinetic(), quadraticKinetic());
+ * deepStrictEqual(Array.from(await hamiltonianField(oscillator, tf.tensor2d([[1, 2]])).data()), [2, -1]);
+ * ```
+ */
+export const hamiltonianField = (
+  H: Hamiltonian<tf.Tensor, tf.Tensor>,
+  states: tf.Tensor,
+): tf.Tensor2D =>
+  tf.tidy(() => {
+    const s = splitState(states);
+    return tf.concat([H.dHdp(s), tf.neg(H.dHdq(s))], 1) as tf.Tensor2D;
+  });
+
+/** How flat states are rolled out. */
+export interface StateRolloutOptions {
+  /** time between kept states */
+  readonly dt: number;
+  /** states kept after the first */
+  readonly steps: number;
+  /** integrator steps per kept state (default 1) */
+  readonly substeps?: number;
+}
+
+/**
+ * Rolls a Hamiltonian out from flat states `[B, 2 d]` with an integrator (any core integrator
+ * that takes a general Hamiltonian, e.g. `rk4`): `[B, steps + 1, 2 d]`, the first entry the
+ * initial state. With `substeps` the integrator takes that many steps per kept state (RK4 with
+ * sub-steps stands in for an adaptive solver).
+ *
+ * @example
+ * ```ts
+ * import { quadraticKinetic, rolloutStates, separableNetworkHamiltonian, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { rk4 } from "@hamiltonian/hgn/core";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const oscillator = separableNetworkHamiltonian(quadraticKinetic(), quadraticKinetic());
+ * const path = rolloutStates(rk4, oscillator, tf.tensor2d([[1, 0]]), { dt: Math.PI / 2, steps: 2, substeps: 8 });
+ * ok(Math.abs((await path.data())[4] + 1) < 1e-3); // q(pi) = -1
+ * ```
+ */
+export const rolloutStates = (
+  integrator: GeneralIntegrator,
+  H: Hamiltonian<tf.Tensor, tf.Tensor>,
+  s0: tf.Tensor2D,
+  options: StateRolloutOptions,
+): tf.Tensor3D =>
+  tf.tidy(() => {
+    const substeps = options.substeps ?? 1;
+    if (!Number.isInteger(substeps) || substeps < 1) {
+      throw new RangeError(`substeps must be an integer >= 1, got ${substeps}`);
+    }
+    if (!Number.isInteger(options.steps) || options.steps < 0) {
+      throw new RangeError(`steps must be an integer >= 0, got ${options.steps}`);
+    }
+    const step = integrator.step(tensorSpace, H, options.dt / substeps);
+    const frame = (s: Phase<tf.Tensor>) => rollout(step, substeps)(s)[substeps];
+    const states = rollout(frame, options.steps)(splitState(s0));
+    return tf.stack(states.map((s) => tf.concat([s.q, s.p], 1)), 1) as tf.Tensor3D;
+  });

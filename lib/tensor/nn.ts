@@ -416,6 +416,112 @@ export const applyConvStack = (
   return h;
 };
 
+/** Settings of {@link downsamplingEncoder}. */
+export interface DownsamplingEncoderOptions {
+  readonly inChannels: number;
+  /** input image side; halved by stride-2 layers down to 4 (a power of two times 4) */
+  readonly size: number;
+  /** conv layers in all (>= 2) */
+  readonly layers: number;
+  /** channels of the first layer; the hidden layers after it have twice as many */
+  readonly width: number;
+  readonly outChannels: number;
+  /** leaky ReLU slope; default 0.2 */
+  readonly leak?: number;
+}
+
+/**
+ * The conv encoder of appendix A.1 (HGN's, and the pixel baselines'): a leaky-ReLU layer of
+ * `width` channels, `layers - 2` hidden layers of `2 width` that place the stride-2 convolutions
+ * halving `size` down to 4x4 at the odd hidden layers (late ones when few remain), then a
+ * linear layer of `outChannels`.
+ *
+ * @example
+ * ```ts
+ * import { downsamplingEncoder } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const spec = downsamplingEncoder({ inChannels: 6, size: 32, layers: 6, width: 8, outChannels: 4 });
+ * deepStrictEqual(spec.layers.map((l) => l.stride ?? 1), [1, 2, 1, 2, 2, 1]);
+ * ```
+ */
+export const downsamplingEncoder = (o: DownsamplingEncoderOptions): ConvStackSpec => {
+  const down = Math.round(Math.log2(o.size / 4));
+  const hidden = o.layers - 2;
+  if (!Number.isInteger(hidden) || hidden < down || 4 * 2 ** down !== o.size) {
+    throw new RangeError(
+      `a downsampling encoder of ${o.layers} layers cannot take ${o.size}x${o.size} to 4x4 ` +
+        `(needs size 4 * 2^k and layers >= k + 2)`,
+    );
+  }
+  const layers: ConvLayerSpec[] = [{ channels: o.width, activation: "leakyRelu" }];
+  let placed = 0;
+  for (let i = 0; i < hidden; i++) {
+    const stride = placed < down && (i % 2 === 0 || hidden - i <= down - placed) ? 2 : 1;
+    if (stride === 2) placed++;
+    layers.push({ channels: 2 * o.width, stride, activation: "leakyRelu" });
+  }
+  layers.push({ channels: o.outChannels, activation: "linear" });
+  return { inChannels: o.inChannels, layers, leak: o.leak };
+};
+
+/**
+ * The conv decoder of appendix A.1 from a 4x4 grid to `size`x`size`: a leaky-ReLU layer of
+ * `width` channels at 4x4, then per doubling a nearest x2 upsampling and two leaky-ReLU layers,
+ * then a sigmoid layer of `outChannels`. Run it with {@link applyUpsamplingDecoder}.
+ *
+ * @example
+ * ```ts
+ * import { upsamplingDecoder } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(upsamplingDecoder({ inChannels: 4, size: 32, width: 8, outChannels: 3 }).layers.length, 8);
+ * ```
+ */
+export const upsamplingDecoder = (
+  o: Omit<DownsamplingEncoderOptions, "layers">,
+): ConvStackSpec => {
+  const down = Math.round(Math.log2(o.size / 4));
+  if (!(down >= 0) || 4 * 2 ** down !== o.size) {
+    throw new RangeError(`an upsampling decoder makes sizes 4 * 2^k, not ${o.size}`);
+  }
+  return {
+    inChannels: o.inChannels,
+    layers: [
+      ...Array.from({ length: 1 + 2 * down }, () => ({
+        channels: o.width,
+        activation: "leakyRelu" as const,
+      })),
+      { channels: o.outChannels, activation: "sigmoid" },
+    ],
+    leak: o.leak,
+  };
+};
+
+/**
+ * Runs an {@link upsamplingDecoder} on `[B, 4, 4, inChannels]`: `[B, size, size, outChannels]`.
+ *
+ * @example
+ * ```ts
+ * import { applyUpsamplingDecoder, initConvStack, tf, upsamplingDecoder, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = upsamplingDecoder({ inChannels: 2, size: 16, width: 4, outChannels: 6 });
+ * const y = applyUpsamplingDecoder(spec, initConvStack(0, "d", spec), tf.zeros([1, 4, 4, 2]));
+ * deepStrictEqual(y.shape, [1, 16, 16, 6]);
+ * ```
+ */
+export const applyUpsamplingDecoder = (
+  spec: ConvStackSpec,
+  params: readonly Conv2dParams[],
+  x: tf.Tensor4D,
+): tf.Tensor4D => {
+  const n = spec.layers.length;
+  let h = applyConvStack(spec, params, x, 0, 1);
+  for (let i = 1; i + 1 < n; i += 2) {
+    h = applyConvStack(spec, params, upsampleNearest2x(h), i, i + 2);
+  }
+  return applyConvStack(spec, params, h, n - 1, n);
+};
+
 /** The shape of a multilayer perceptron: layer sizes `[in, hidden..., out]`. */
 export interface MlpSpec {
   readonly sizes: readonly number[];

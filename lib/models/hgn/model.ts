@@ -18,13 +18,15 @@ import { networkHamiltonian, separableNetworkHamiltonian } from "../../tensor/ha
 import {
   type Activation,
   applyConvStack,
+  applyUpsamplingDecoder,
   type Conv2dParams,
   type ConvLayerSpec,
   type ConvStackSpec,
+  downsamplingEncoder,
   initConvStack,
   normalLeaf,
   paramLeaves,
-  upsampleNearest2x,
+  upsamplingDecoder,
 } from "../../tensor/nn.ts";
 import type { HgnConfig } from "./config.ts";
 
@@ -57,8 +59,6 @@ export interface HgnOutput {
   readonly energies: tf.Tensor2D;
 }
 
-const downsamplings = (size: number) => Math.round(Math.log2(size / 4));
-
 /** The initial bias of the posterior's log standard deviation. */
 export const INITIAL_LOG_STD = -2;
 
@@ -89,18 +89,15 @@ const layers = (n: number, channels: number, activation: Activation): ConvLayerS
  */
 export const hgnSpecs = (config: HgnConfig): HgnSpecs => {
   const C = config.stateChannels;
-  const W = config.encoderWidth;
-  const down = downsamplings(config.size);
-  const hidden = config.encoderLayers - 2;
-  const encoder: ConvLayerSpec[] = [{ channels: W, activation: "leakyRelu" }];
-  let placed = 0;
-  for (let i = 0; i < hidden; i++) {
-    const stride = placed < down && (i % 2 === 0 || hidden - i <= down - placed) ? 2 : 1;
-    if (stride === 2) placed++;
-    encoder.push({ channels: 2 * W, stride, activation: "leakyRelu" });
-  }
-  encoder.push({ channels: 4 * C, activation: "linear" }); // mean and log std of z, 2C each
   const leak = config.leak;
+  const encoder = downsamplingEncoder({
+    inChannels: 3 * config.inputFrames,
+    size: config.size,
+    layers: config.encoderLayers,
+    width: config.encoderWidth,
+    outChannels: 4 * C, // mean and log std of z, 2C each
+    leak,
+  });
   const energyNet = (cin: number): ConvStackSpec => ({
     inChannels: cin,
     layers: [
@@ -109,9 +106,8 @@ export const hgnSpecs = (config: HgnConfig): HgnSpecs => {
     ],
     leak,
   });
-  const D = config.decoderWidth;
   return {
-    encoder: { inChannels: 3 * config.inputFrames, layers: encoder, leak },
+    encoder,
     transformer: {
       inChannels: 2 * C,
       layers: config.fpsi
@@ -125,14 +121,13 @@ export const hgnSpecs = (config: HgnConfig): HgnSpecs => {
     hamiltonian: config.hamiltonian === "separable"
       ? [energyNet(C), energyNet(C)]
       : [energyNet(2 * C)],
-    decoder: {
+    decoder: upsamplingDecoder({
       inChannels: C + 2,
-      layers: [
-        ...layers(1 + 2 * down, D, "leakyRelu"),
-        { channels: 3, activation: "sigmoid" },
-      ],
+      size: config.size,
+      width: config.decoderWidth,
+      outChannels: 3,
       leak,
-    },
+    }),
   };
 };
 
@@ -335,13 +330,8 @@ export const decode = (config: HgnConfig, params: HgnParams, q: tf.Tensor4D): tf
     );
   }
   const constant = tf.tile(params.decoderInput, [B, 1, 1, 1]);
-  const spec = hgnSpecs(config).decoder;
-  const n = spec.layers.length;
-  let h = applyConvStack(spec, params.decoder, tf.concat([q, constant], 3) as tf.Tensor4D, 0, 1);
-  for (let i = 1; i + 1 < n; i += 2) {
-    h = applyConvStack(spec, params.decoder, upsampleNearest2x(h), i, i + 2);
-  }
-  return applyConvStack(spec, params.decoder, h, n - 1, n);
+  const input = tf.concat([q, constant], 3) as tf.Tensor4D;
+  return applyUpsamplingDecoder(hgnSpecs(config).decoder, params.decoder, input);
 };
 
 /**

@@ -8,18 +8,15 @@
  */
 import { tf } from "../../deps/tf.ts";
 import { rk4 } from "../../core/integrator.ts";
-import { rollout } from "../../core/flow.ts";
 import type { Hamiltonian } from "../../core/hamiltonian.ts";
-import { phase } from "../../core/phase.ts";
-import { tensorSpace } from "../../tensor/space.ts";
-import { networkHamiltonian } from "../../tensor/hamiltonian.ts";
 import {
-  type Activation,
-  applyMlp,
-  type DenseParams,
-  initMlp,
-  type MlpSpec,
-} from "../../tensor/nn.ts";
+  hamiltonianField,
+  mlpHamiltonian,
+  rolloutStates,
+  splitState,
+  type StateRolloutOptions,
+} from "../../tensor/hamiltonian.ts";
+import { type Activation, type DenseParams, initMlp, type MlpSpec } from "../../tensor/nn.ts";
 import type { LossOutput, Model } from "../model.ts";
 
 /** Hyperparameters of an HNN. */
@@ -97,14 +94,7 @@ export const initHnn = (config: HnnConfig, seed: number): HnnParams => {
 export const hnnHamiltonian = (
   config: HnnConfig,
   params: HnnParams,
-): Hamiltonian<tf.Tensor, tf.Tensor> =>
-  networkHamiltonian((q, p) =>
-    tf.reshape(applyMlp(energySpec(config), params.H, tf.concat([q, p], 1)), [-1])
-  );
-
-/** `[B, 2 dim]` into a phase state. */
-const split = (s: tf.Tensor, dim: number) =>
-  phase(tf.slice(s, [0, 0], [-1, dim]), tf.slice(s, [0, dim], [-1, dim]));
+): Hamiltonian<tf.Tensor, tf.Tensor> => mlpHamiltonian(energySpec(config), params.H);
 
 /**
  * The learned vector field at states `[B, 2 dim]`: `(dH/dp, -dH/dq)`, `[B, 2 dim]`.
@@ -120,11 +110,7 @@ const split = (s: tf.Tensor, dim: number) =>
  * ```
  */
 export const hnnField = (config: HnnConfig, params: HnnParams, states: tf.Tensor): tf.Tensor2D =>
-  tf.tidy(() => {
-    const H = hnnHamiltonian(config, params);
-    const s = split(states, config.dim);
-    return tf.concat([H.dHdp(s), tf.neg(H.dHdq(s))], 1) as tf.Tensor2D;
-  });
+  hamiltonianField(hnnHamiltonian(config, params), states);
 
 /**
  * The HNN as a model record (`name: "hnn"`): the loss of eq. 1, the mean over the batch and the
@@ -151,19 +137,10 @@ export const hnn: Model<HnnConfig, HnnParams, HnnBatch> = {
   },
 };
 
-/** How an HNN is rolled out. */
-export interface HnnRolloutOptions {
-  /** time between kept states */
-  readonly dt: number;
-  /** states kept after the first */
-  readonly steps: number;
-  /** RK4 steps per kept state (1: plain RK4; more: the stand-in for an adaptive solver) */
-  readonly substeps?: number;
-}
-
 /**
- * Rolls the learned Hamiltonian out from states `[B, 2 dim]` with RK4: `[B, steps + 1, 2 dim]`,
- * the first entry the initial state.
+ * Rolls the learned Hamiltonian out from states `[B, 2 dim]` with RK4 (`substeps` RK4 steps per
+ * kept state stand in for the reference's adaptive `solve_ivp`): `[B, steps + 1, 2 dim]`, the
+ * first entry the initial state.
  *
  * @example
  * ```ts
@@ -180,19 +157,8 @@ export const hnnRollout = (
   config: HnnConfig,
   params: HnnParams,
   s0: tf.Tensor2D,
-  options: HnnRolloutOptions,
-): tf.Tensor3D =>
-  tf.tidy(() => {
-    const substeps = options.substeps ?? 1;
-    if (!Number.isInteger(substeps) || substeps < 1) {
-      throw new RangeError(`substeps must be an integer >= 1, got ${substeps}`);
-    }
-    const step = rk4.step(tensorSpace, hnnHamiltonian(config, params), options.dt / substeps);
-    const frame = (s: { q: tf.Tensor; p: tf.Tensor }) =>
-      rollout(step, substeps)(s)[substeps] as { q: tf.Tensor; p: tf.Tensor };
-    const states = rollout(frame, options.steps)(split(s0, config.dim));
-    return tf.stack(states.map((s) => tf.concat([s.q, s.p], 1)), 1) as tf.Tensor3D;
-  });
+  options: StateRolloutOptions,
+): tf.Tensor3D => rolloutStates(rk4, hnnHamiltonian(config, params), s0, options);
 
 /**
  * The learned energy at states `[B, 2 dim]`: `[B]`.
@@ -208,4 +174,4 @@ export const hnnRollout = (
  * ```
  */
 export const hnnEnergy = (config: HnnConfig, params: HnnParams, states: tf.Tensor): tf.Tensor1D =>
-  tf.tidy(() => hnnHamiltonian(config, params).energy(split(states, config.dim)) as tf.Tensor1D);
+  tf.tidy(() => hnnHamiltonian(config, params).energy(splitState(states)) as tf.Tensor1D);
