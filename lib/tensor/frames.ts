@@ -36,3 +36,85 @@ export const toBatch = (
   });
   return tf.tensor5d(out, [sequences.length, frames, size, size, 3]);
 };
+
+/** Per-sequence numbers of predicted frames against the truth (Table 1, Table 2, figure 6, VPT). */
+export interface PredictionScores {
+  /** `[B][T]` mean squared pixel error per predicted frame */
+  readonly perStepMse: number[][];
+  /** `[B]` MSE of predicting every frame by the sequence's own mean frame (over the same frames) */
+  readonly staticMse: number[];
+  /** `[B]` variance over time of the learned energy along the rollout */
+  readonly energyVariance: number[];
+  /**
+   * `[B][T]` the paper's valid-prediction-time error (as in the co-authors' reference code):
+   * per-frame MSE divided by the mean squared pixel value of that ground-truth frame,
+   * `mean((x_t - x̂_t)^2) / mean(x_t^2)`; pass a row to `validPredictionFrames`
+   */
+  readonly vptNormalisedMse: number[][];
+  /**
+   * `[B][T]` per-frame MSE divided by the sequence's static MSE ({@linkcode staticMse}): 1
+   * means no better than the mean frame. A diagnostic of this library, not the paper's VPT error
+   */
+  readonly staticNormalisedMse: number[][];
+}
+
+const rows = (t: Float32Array | Int32Array | Uint8Array, cols: number): number[][] =>
+  Array.from(
+    { length: t.length / cols },
+    (_, i) => Array.from(t.subarray(i * cols, (i + 1) * cols)),
+  );
+
+/** Floor of a denominator, so an all-black frame or a constant sequence gives no NaN. */
+const TINY_DENOMINATOR = 1e-12;
+
+/**
+ * Scores predicted frames `[B, T, S, S, 3]` against the true ones (same shape), with the
+ * learned energy along each rollout `[B, T]`: the same numbers for every model that predicts
+ * pixels (HGN and the pixel HNNs). Denominators are floored at 1e-12. Disposes nothing.
+ *
+ * @example
+ * ```ts
+ * import { scorePredictions, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const truth = tf.fill([1, 2, 2, 2, 3], 0.5) as tf.Tensor5D;
+ * const guess = tf.fill([1, 2, 2, 2, 3], 0.25) as tf.Tensor5D;
+ * const s = await scorePredictions(truth, guess, tf.tensor2d([[1, 3]]));
+ * deepStrictEqual([s.perStepMse, s.energyVariance, s.vptNormalisedMse], [[[0.0625, 0.0625]], [1], [[0.25, 0.25]]]);
+ * ```
+ */
+export const scorePredictions = async (
+  truth: tf.Tensor5D,
+  predicted: tf.Tensor5D,
+  energies: tf.Tensor2D,
+): Promise<PredictionScores> => {
+  const [B, T] = truth.shape;
+  if (
+    predicted.shape.join() !== truth.shape.join() || energies.shape.join() !== [B, T].join()
+  ) {
+    throw new RangeError(
+      `scores need predictions [${truth.shape}] and energies [${B}, ${T}], got [${predicted.shape}] and [${energies.shape}]`,
+    );
+  }
+  const parts = tf.tidy(() => {
+    const perStep = tf.mean(tf.squaredDifference(predicted, truth), [2, 3, 4]);
+    const meanFrame = tf.mean(truth, 1, true);
+    const stat = tf.mean(tf.squaredDifference(truth, meanFrame), [1, 2, 3, 4]);
+    const { variance } = tf.moments(energies, 1);
+    const truthPower = tf.maximum(tf.mean(tf.square(truth), [2, 3, 4]), TINY_DENOMINATOR);
+    return [perStep, stat, variance, tf.div(perStep, truthPower)];
+  });
+  const [a, b, c, d] = await Promise.all(parts.map((t) => t.data()));
+  tf.dispose(parts);
+  const perStepMse = rows(a as Float32Array, T);
+  const staticMse = Array.from(b as Float32Array);
+  return {
+    perStepMse,
+    staticMse,
+    energyVariance: Array.from(c as Float32Array),
+    vptNormalisedMse: rows(d as Float32Array, T),
+    staticNormalisedMse: perStepMse.map((r, i) =>
+      r.map((x) => x / Math.max(staticMse[i], TINY_DENOMINATOR))
+    ),
+  };
+};

@@ -19,37 +19,11 @@
  */
 import { tf } from "../../deps/tf.ts";
 import type { HgnConfig } from "./config.ts";
+import { type PredictionScores, scorePredictions } from "../../tensor/frames.ts";
 import { applyHgn, checkFrames, firstFrames, type HgnParams } from "./model.ts";
 
-/** Per-sequence numbers of one evaluated batch (plain arrays, read back from the backend). */
-export interface BatchMetrics {
-  /** `[B][T + 1]` mean squared pixel error per predicted frame */
-  readonly perStepMse: number[][];
-  /** `[B]` MSE of predicting every frame by the sequence's own mean frame (over the same frames) */
-  readonly staticMse: number[];
-  /** `[B]` variance over time of the learned energy along the rollout */
-  readonly energyVariance: number[];
-  /**
-   * `[B][T + 1]` the paper's valid-prediction-time error (as in the co-authors' reference code):
-   * per-frame MSE divided by the mean squared pixel value of that ground-truth frame,
-   * `mean((x_t - x̂_t)^2) / mean(x_t^2)`; pass a row to {@linkcode validPredictionFrames}
-   */
-  readonly vptNormalisedMse: number[][];
-  /**
-   * `[B][T + 1]` per-frame MSE divided by the sequence's static MSE ({@linkcode staticMse}): 1
-   * means no better than the mean frame. A diagnostic of this library, not the paper's VPT error
-   */
-  readonly staticNormalisedMse: number[][];
-}
-
-const rows = (t: Float32Array | Int32Array | Uint8Array, cols: number): number[][] =>
-  Array.from(
-    { length: t.length / cols },
-    (_, i) => Array.from(t.subarray(i * cols, (i + 1) * cols)),
-  );
-
-/** Floor of a denominator, so an all-black frame or a constant sequence gives no NaN. */
-const TINY_DENOMINATOR = 1e-12;
+/** Per-sequence numbers of one evaluated batch (see `scorePredictions` in the tensor layer). */
+export type { PredictionScores as BatchMetrics } from "../../tensor/frames.ts";
 
 /**
  * Unrolls the posterior mean of each sequence for `steps` steps (default the config's) and
@@ -76,7 +50,7 @@ export const evaluateBatch = async (
   params: HgnParams,
   frames: tf.Tensor5D,
   steps = config.rolloutSteps,
-): Promise<BatchMetrics> => {
+): Promise<PredictionScores> => {
   checkFrames(config, frames, Math.max(steps + 1, config.inputFrames), "evaluation");
   const T = steps + 1;
   if (frames.shape[1] < T) {
@@ -84,35 +58,13 @@ export const evaluateBatch = async (
       `evaluation of ${steps} steps needs ${T} frames per sequence, got ${frames.shape[1]}`,
     );
   }
-  const [perStep, stat, energyVar, vpt] = tf.tidy(() => {
+  const [predicted, energies, target] = tf.tidy(() => {
     const out = applyHgn(config, params, frames, { seed: 0, sample: false, steps });
-    const target = firstFrames(frames, T);
-    const perStep = tf.mean(tf.squaredDifference(out.frames, target), [2, 3, 4]);
-    const meanFrame = tf.mean(target, 1, true);
-    const stat = tf.mean(tf.squaredDifference(target, meanFrame), [1, 2, 3, 4]);
-    const { variance } = tf.moments(out.energies, 1);
-    const truthPower = tf.maximum(tf.mean(tf.square(target), [2, 3, 4]), TINY_DENOMINATOR);
-    const vpt = tf.div(perStep, truthPower);
-    return [perStep, stat, variance, vpt];
+    return [out.frames, out.energies, firstFrames(frames, T)] as const;
   });
-  const [a, b, c, d] = await Promise.all([
-    perStep.data(),
-    stat.data(),
-    energyVar.data(),
-    vpt.data(),
-  ]);
-  tf.dispose([perStep, stat, energyVar, vpt]);
-  const perStepMse = rows(a as Float32Array, T);
-  const staticMse = Array.from(b as Float32Array);
-  return {
-    perStepMse,
-    staticMse,
-    energyVariance: Array.from(c as Float32Array),
-    vptNormalisedMse: rows(d as Float32Array, T),
-    staticNormalisedMse: perStepMse.map((r, i) =>
-      r.map((x) => x / Math.max(staticMse[i], TINY_DENOMINATOR))
-    ),
-  };
+  const scores = await scorePredictions(target, predicted, energies);
+  tf.dispose([predicted, energies, ...(target === frames ? [] : [target])]);
+  return scores;
 };
 
 /**
