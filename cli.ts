@@ -61,6 +61,7 @@ const commands: Record<string, () => Promise<Command>> = {
   nhf: () => import("./cli/nhf.ts"),
   realnvp: () => import("./cli/realnvp.ts"),
   "nhf-compare": () => import("./cli/nhf_compare.ts"),
+  table: () => import("./cli/table.ts"),
 };
 
 const usage = () =>

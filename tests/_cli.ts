@@ -13,6 +13,7 @@ const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
 export const permissions = (command: string | undefined): string[] => {
   switch (command) {
     case "train":
+    case "table":
       return ["--allow-read", `--allow-write=${tmp}`, "--allow-sys=systemMemoryInfo"];
     case "eval":
     case "rollout":

@@ -1,0 +1,89 @@
+// `cli.ts table`: cells are deterministic, independent jobs (a cell run twice gives the same
+// JSON, cells run as parallel processes assemble into one table, a finished cell is never
+// recomputed), and bad input is one line.
+import { ok, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "./_cli.ts";
+
+const TINY = [
+  "--budget",
+  "2",
+  "--eval-size",
+  "2",
+  "--train-size",
+  "64",
+  "--backend",
+  "wasm",
+];
+
+Deno.test("cli table: a cell run twice gives the same JSON; parallel cells assemble into one table without recomputing", async () => {
+  const a = await Deno.makeTempDir({ prefix: "table_a_" });
+  const b = await Deno.makeTempDir({ prefix: "table_b_" });
+  try {
+    // two cells of one table at once, as two jobs of a cluster would run them
+    const [hnn, hgn] = await Promise.all([
+      runCli("table", ...TINY, "--cell", "pendulum/hnn-conv", "--out", a),
+      runCli("table", ...TINY, "--cell", "pendulum/hgn-determ", "--out", a),
+    ]);
+    strictEqual(hnn.code, 0, hnn.stderr);
+    strictEqual(hgn.code, 0, hgn.stderr);
+    // the same cell elsewhere, from scratch
+    const again = await runCli("table", ...TINY, "--cell", "pendulum/hnn-conv", "--out", b);
+    strictEqual(again.code, 0, again.stderr);
+    const cell = (dir: string, model: string) =>
+      Deno.readTextFile(join(dir, "pendulum", model, "cell.json"));
+    strictEqual(await cell(a, "hnn-conv"), await cell(b, "hnn-conv"));
+    const result = JSON.parse(await cell(a, "hgn-determ"));
+    strictEqual(result.splits.test.perStepMse.length, 31);
+    ok(result.splits.test.mse.mean > 0 && result.splits.test.mse.std >= 0);
+    // assembling: both cells are found done, nothing retrains
+    const before = (await Deno.stat(join(a, "pendulum", "hnn-conv", "cell.json"))).mtime;
+    const table = await runCli(
+      "table",
+      ...TINY,
+      "--systems",
+      "pendulum",
+      "--models",
+      "hnn-conv,hgn-determ",
+      "--out",
+      a,
+    );
+    strictEqual(table.code, 0, table.stderr);
+    strictEqual(table.stdout.match(/is done/g)?.length, 2, table.stdout);
+    ok(!/step \d+\/2/.test(table.stdout), table.stdout);
+    deepEqualTime(before, (await Deno.stat(join(a, "pendulum", "hnn-conv", "cell.json"))).mtime);
+    const md = await Deno.readTextFile(join(a, "table.md"));
+    ok(/\| HNN \(conv\) \(ours\) \| – \| \d+\.\d+ ± \d+\.\d+ \/ /.test(md), md);
+    ok(/\| HGN determ \(paper\) \| 0\.23 \/ 3\.07 \|/.test(md), md);
+    const json = JSON.parse(await Deno.readTextFile(join(a, "table.json")));
+    strictEqual(json.cells.length, 2);
+    // another budget in the same folder is refused, naming the difference
+    const other = await runCli("table", ...TINY, "--budget", "3", "--out", a);
+    strictEqual(other.code, 2);
+    ok(/holds a table with budget 2, not 3/.test(other.stderr), other.stderr);
+  } finally {
+    await Deno.remove(a, { recursive: true });
+    await Deno.remove(b, { recursive: true });
+  }
+});
+
+const deepEqualTime = (x: Date | null, y: Date | null) => strictEqual(x?.getTime(), y?.getTime());
+
+Deno.test("cli table: bad input is one line, exit 2", async () => {
+  for (
+    const [args, pattern] of [
+      [["--cell", "pendulum"], /--cell must be SYSTEM\/MODEL/],
+      [["--cell", "pendulum/hnn/x"], /--cell must be SYSTEM\/MODEL/],
+      [["--cell", "moon/hnn"], /--cell: unknown 'moon'; accepted: all, mass-spring/],
+      [["--models", "hnn,mlp"], /--models: unknown 'mlp'/],
+      [["--protocol", "3-frame"], /--protocol must be 5-frame or autoencode/],
+      [["--budget", "0"], /--budget must be an integer/],
+      [["--noise-mode", "loud"], /--noise-mode must be initial, observation or none/],
+    ] as const
+  ) {
+    const r = await runCli("table", ...args);
+    strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    strictEqual(r.stderr.trim().split("\n").length, 1, r.stderr);
+    ok(pattern.test(r.stderr), r.stderr);
+  }
+});
