@@ -7,8 +7,14 @@
 import { statfs } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { datasetSpec, generator, type NoiseMode } from "../lib/data/dataset.ts";
-import { datasetBytes, defaultShardSize, writeDataset } from "../lib/io/dataset.ts";
+import { type DatasetSpec, datasetSpec, generator, type NoiseMode } from "../lib/data/dataset.ts";
+import {
+  datasetBytes,
+  defaultShardSize,
+  mergeDatasetParts,
+  writeDataset,
+  writeDatasetPart,
+} from "../lib/io/dataset.ts";
 import { writePreview } from "../lib/io/image.ts";
 import { SingleBar } from "../lib/deps/progress.ts";
 import { intFlag, numberFlag, parseFlags, UsageError } from "./usage.ts";
@@ -32,6 +38,8 @@ export const options = {
   "shard-size": { type: "string" },
   preview: { type: "string" },
   overwrite: { type: "boolean" },
+  part: { type: "string" },
+  merge: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -56,6 +64,9 @@ writes DIR/manifest.json, DIR/train/shard-*.bin, DIR/test/shard-*.bin and DIR/pr
   --shard-size N       examples per shard file (default: about 64 MiB of frames)
   --preview N          trajectories in the preview (default 4; 0: none)
   --overwrite          replace an existing dataset in DIR
+  --part I/N           write only part I (0 <= I < N) of the dataset's shards, e.g. one job of a
+                       cluster's indexed job; run every part with the same flags and --out, then
+  --merge              join the parts in --out into the dataset (the same bytes as one process)
   --quiet, -q          no progress bar and no summary`;
 
 const NOISE_MODES = ["observation", "initial", "none"];
@@ -78,6 +89,36 @@ const freeBytes = async (path: string): Promise<number> => {
   }
 };
 
+/** The preview of a dataset (`--preview N`, default 4; 0: none): the files written. */
+const writePreviewOf = (
+  out: string,
+  spec: DatasetSpec,
+  train: number,
+  test: number,
+  flag: string | undefined,
+): Promise<string[]> => {
+  const preview = intFlag("preview", flag, 4, 0, 1000);
+  if (preview === 0) return Promise.resolve([]);
+  const split = train > 0 ? "train" : "test";
+  return writePreview(
+    join(out, "preview"),
+    generator(spec),
+    split,
+    Math.min(preview, split === "train" ? train : test),
+  );
+};
+
+/** `--part I/N` as numbers: 0 <= I < N. */
+const parsePart = (value: string | undefined): { index: number; of: number } | undefined => {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const [index, of] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!m || !(of >= 1 && of <= 100_000) || !(index < of)) {
+    throw new UsageError(`--part must be I/N with 0 <= I < N <= 100000 (e.g. 0/4), got '${value}'`);
+  }
+  return { index, of };
+};
+
 /** Runs the command. */
 export const run = async (argv: string[]): Promise<void> => {
   const flags = parseFlags(argv, options);
@@ -85,6 +126,35 @@ export const run = async (argv: string[]): Promise<void> => {
     console.log(HELP);
     return;
   }
+  if (flags.merge) {
+    const others = Object.keys(flags).filter((k) =>
+      !["merge", "out", "quiet", "preview"].includes(k)
+    );
+    if (others.length > 0) {
+      throw new UsageError(
+        `--merge takes only --out and --preview (the parts know the rest), got --${others[0]}`,
+      );
+    }
+    if (flags.out === undefined || flags.out.trim() === "") {
+      throw new UsageError("--merge needs --out DIR (the directory the parts wrote to)");
+    }
+    const m = await mergeDatasetParts(flags.out);
+    const shards = m.splits.train.shards.length + m.splits.test.shards.length;
+    await writePreviewOf(
+      flags.out,
+      m.spec,
+      m.splits.train.count,
+      m.splits.test.count,
+      flags.preview,
+    );
+    if (!flags.quiet) {
+      console.log(
+        `generate: merged ${shards} shards (${m.splits.train.count} train + ${m.splits.test.count} test) into ${flags.out}`,
+      );
+    }
+    return;
+  }
+  const part = parsePart(flags.part);
   if (flags.system === undefined) {
     throw new UsageError(
       "--system is required; accepted: mass-spring, pendulum, two-body, three-body, henon-heiles, non-separable",
@@ -122,7 +192,7 @@ export const run = async (argv: string[]): Promise<void> => {
     1,
     1_000_000,
   );
-  const preview = intFlag("preview", flags.preview, 4, 0, 1000);
+  intFlag("preview", flags.preview, 4, 0, 1000); // checked before anything is written
   const out = flags.out;
   const quiet = flags.quiet ?? false;
   // Say how much will be written, and refuse what the disk cannot hold, before writing anything.
@@ -145,6 +215,33 @@ export const run = async (argv: string[]): Promise<void> => {
     : undefined;
   const t0 = performance.now();
   bar?.start(train + test, 0, { system: spec.system });
+  if (part !== undefined) {
+    if (flags.overwrite) throw new UsageError("--overwrite cannot be used with --part");
+    try {
+      const r = await writeDatasetPart(
+        {
+          out,
+          spec,
+          train,
+          test,
+          shardSize,
+          onProgress: (done, total) => bar?.update(done / total * (train + test)),
+        },
+        part.index,
+        part.of,
+      );
+      if (!quiet) {
+        console.log(
+          `generate: part ${part.index}/${part.of} wrote ${r.shards.length} shards to ${out} in ${
+            ((performance.now() - t0) / 1000).toFixed(1)
+          } s; when every part is done: cli.ts generate --merge --out ${out}`,
+        );
+      }
+    } finally {
+      bar?.stop();
+    }
+    return;
+  }
   let manifest;
   try {
     manifest = await writeDataset({
@@ -160,16 +257,7 @@ export const run = async (argv: string[]): Promise<void> => {
     bar?.stop();
   }
   const seconds = (performance.now() - t0) / 1000;
-  let previewFiles: string[] = [];
-  if (preview > 0) {
-    const split = train > 0 ? "train" : "test";
-    previewFiles = await writePreview(
-      join(out, "preview"),
-      generator(spec),
-      split,
-      Math.min(preview, split === "train" ? train : test),
-    );
-  }
+  const previewFiles = await writePreviewOf(out, spec, train, test, flags.preview);
   if (!quiet) {
     const a = manifest.accuracy;
     const gb = (datasetBytes(spec, train, test, shardSize) / 1e9).toFixed(3);

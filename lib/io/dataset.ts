@@ -35,7 +35,6 @@ import {
   type Shard,
   shardBytes,
   type ShardEntry,
-  type SplitManifest,
   validateManifest,
 } from "../data/format.ts";
 import { writeFileAtomic, writeTextAtomic } from "./atomic.ts";
@@ -124,6 +123,104 @@ const exists = async (path: string) => {
   }
 };
 
+/** One shard of a dataset's plan: the split, its number in the split, its examples. */
+interface PlannedShard {
+  readonly split: Split;
+  readonly k: number;
+  readonly first: number;
+  readonly count: number;
+}
+
+/** Every shard of a dataset, train then test, in the order a single writer makes them. */
+const shardPlan = (train: number, test: number, shardSize: number): PlannedShard[] =>
+  ([["train", train], ["test", test]] as const).flatMap(([split, count]) =>
+    Array.from({ length: Math.ceil(count / shardSize) }, (_, k) => ({
+      split,
+      k,
+      first: k * shardSize,
+      count: Math.min(shardSize, count - k * shardSize),
+    }))
+  );
+
+const checkCounts = (train: number, test: number, shardSize: number) => {
+  for (const [k, v] of [["train", train], ["test", test]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 2 ** 31) {
+      throw new RangeError(`${k} must be an integer in [0, 2^31], got ${v}`);
+    }
+  }
+  if (!Number.isInteger(shardSize) || shardSize < 1) {
+    throw new RangeError(`shard size must be a positive integer, got ${shardSize}`);
+  }
+};
+
+const refuseRun = async (out: string) => {
+  if (await exists(join(out, "config.json")) || await exists(join(out, "checkpoints"))) {
+    throw new RangeError(`${out} holds a training run; choose another directory for the dataset`);
+  }
+};
+
+/** Generates one planned shard, writes it atomically and describes it. */
+const writeShard = async (
+  out: string,
+  spec: DatasetSpec,
+  gen: ReturnType<typeof generator>,
+  planned: PlannedShard,
+): Promise<ShardEntry> => {
+  const { split, first, count } = planned;
+  const examples = Array.from({ length: count }, (_, j) => gen.example(split, first + j));
+  const bytes = encodeShard(spec, examples);
+  const file = shardName(split, planned.k);
+  await writeFileAtomic(join(out, file), bytes);
+  const meta = decodeShard(bytes, file, { spec, split, first, count }).meta;
+  return {
+    file,
+    first,
+    count,
+    bytes: bytes.length,
+    sha256: sha256(bytes),
+    accuracy: accuracyOf(meta),
+  };
+};
+
+/** The manifest of a dataset from its shard entries, in plan order. */
+const manifestOf = (
+  spec: DatasetSpec,
+  train: number,
+  test: number,
+  shardSize: number,
+  entries: readonly ShardEntry[],
+): Manifest => {
+  const of = (split: Split) => entries.filter((e) => e.file.startsWith(`${split}/`));
+  const splits = {
+    train: { count: train, shardSize, shards: of("train") },
+    test: { count: test, shardSize, shards: of("test") },
+  };
+  return {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    spec,
+    splits,
+    accuracy: mergeAccuracy(entries.map((s) => s.accuracy)),
+    bytes: entries.reduce((a, s) => a + s.bytes, 0),
+  };
+};
+
+/** Writes the manifest, then removes shards of a replaced dataset that it does not list. */
+const finishDataset = async (out: string, manifest: Manifest): Promise<void> => {
+  await writeTextAtomic(join(out, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  const keep = new Set(
+    [...manifest.splits.train.shards, ...manifest.splits.test.shards].map((s) => s.file),
+  );
+  for (const split of ["train", "test"] as const) {
+    if (!await exists(join(out, split))) continue;
+    for await (const e of Deno.readDir(join(out, split))) {
+      if (/^shard-\d+\.bin$/.test(e.name) && !keep.has(`${split}/${e.name}`)) {
+        await Deno.remove(join(out, split, e.name));
+      }
+    }
+  }
+};
+
 /**
  * Generates and writes a dataset, shard by shard: only one shard is ever in memory, each shard
  * and then the manifest are written atomically, so a reader never sees a manifest whose shards
@@ -147,18 +244,9 @@ const exists = async (path: string) => {
 export const writeDataset = async (options: WriteOptions): Promise<Manifest> => {
   const { out, spec, train, test } = options;
   const shardSize = options.shardSize ?? defaultShardSize(spec.frames, spec.render.size);
-  for (const [k, v] of [["train", train], ["test", test]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 2 ** 31) {
-      throw new RangeError(`${k} must be an integer in [0, 2^31], got ${v}`);
-    }
-  }
-  if (!Number.isInteger(shardSize) || shardSize < 1) {
-    throw new RangeError(`shard size must be a positive integer, got ${shardSize}`);
-  }
+  checkCounts(train, test, shardSize);
   const manifestPath = join(out, MANIFEST);
-  if (await exists(join(out, "config.json")) || await exists(join(out, "checkpoints"))) {
-    throw new RangeError(`${out} holds a training run; choose another directory for the dataset`);
-  }
+  await refuseRun(out);
   await removeStaleTemporaries(out);
   if (!options.overwrite && await exists(manifestPath)) {
     throw new RangeError(`${manifestPath} exists; choose another directory or pass --overwrite`);
@@ -166,50 +254,147 @@ export const writeDataset = async (options: WriteOptions): Promise<Manifest> => 
   // An interrupted overwrite must not leave the old manifest listing half-replaced shards.
   if (options.overwrite) await Deno.remove(manifestPath).catch(() => {});
   const gen = generator(spec);
-  const total = train + test;
+  const entries: ShardEntry[] = [];
   let done = 0;
-  const splits = {} as Record<Split, SplitManifest>;
-  for (const [split, count] of [["train", train], ["test", test]] as const) {
-    const shards: ShardEntry[] = [];
-    for (let first = 0, k = 0; first < count; first += shardSize, k++) {
-      const n = Math.min(shardSize, count - first);
-      const examples = Array.from({ length: n }, (_, j) => gen.example(split, first + j));
-      const bytes = encodeShard(spec, examples);
-      const file = shardName(split, k);
-      await writeFileAtomic(join(out, file), bytes);
-      const meta = decodeShard(bytes, file, { spec, split, first, count: n }).meta;
-      shards.push({
-        file,
-        first,
-        count: n,
-        bytes: bytes.length,
-        sha256: sha256(bytes),
-        accuracy: accuracyOf(meta),
-      });
-      done += n;
-      options.onProgress?.(done, total);
-    }
-    splits[split] = { count, shardSize, shards };
+  for (const planned of shardPlan(train, test, shardSize)) {
+    entries.push(await writeShard(out, spec, gen, planned));
+    done += planned.count;
+    options.onProgress?.(done, train + test);
   }
-  const all = [...splits.train.shards, ...splits.test.shards];
-  const manifest: Manifest = {
-    format: FORMAT_NAME,
-    version: FORMAT_VERSION,
-    spec,
-    splits,
-    accuracy: mergeAccuracy(all.map((s) => s.accuracy)),
-    bytes: all.reduce((a, s) => a + s.bytes, 0),
-  };
-  await writeTextAtomic(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
-  const keep = new Set(all.map((s) => s.file));
-  for (const split of ["train", "test"] as const) {
-    if (!await exists(join(out, split))) continue;
-    for await (const e of Deno.readDir(join(out, split))) {
-      if (/^shard-\d+\.bin$/.test(e.name) && !keep.has(`${split}/${e.name}`)) {
-        await Deno.remove(join(out, split, e.name));
-      }
+  const manifest = manifestOf(spec, train, test, shardSize, entries);
+  await finishDataset(out, manifest);
+  return manifest;
+};
+
+/** The folder of a dataset directory where parts record their shards until the merge. */
+export const PARTS = "parts";
+
+/** What a part of a dataset records in `DIR/parts/part-I-of-N.json`. */
+export interface PartRecord {
+  readonly part: number;
+  readonly of: number;
+  readonly spec: DatasetSpec;
+  readonly train: number;
+  readonly test: number;
+  readonly shardSize: number;
+  readonly shards: readonly ShardEntry[];
+}
+
+const partFile = (part: number, of: number) => `part-${part}-of-${of}.json`;
+
+/**
+ * Writes part `part` (0-based) of `of` of a dataset: the shards `k` of the single writer's plan
+ * (train shards, then test shards) with `k mod of = part`, each atomically, and a record of them
+ * in `DIR/parts/`. Parts are independent processes that may share `DIR` (a shared volume on a
+ * cluster); {@link mergeDatasetParts} then writes the manifest, making the same bytes as
+ * {@link writeDataset}. A part never removes another process's files; a `DIR` that holds a
+ * finished dataset is refused.
+ *
+ * @example
+ * ```ts
+ * import { datasetSpec } from "@hamiltonian/hgn/data";
+ * import { mergeDatasetParts, openDataset, writeDatasetPart } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * const out = await Deno.makeTempDir();
+ * const spec = datasetSpec({ system: "pendulum", steps: 3, size: 8 });
+ * await Promise.all([0, 1].map((part) => writeDatasetPart({ out, spec, train: 3, test: 1, shardSize: 2 }, part, 2)));
+ * await mergeDatasetParts(out);
+ * strictEqual((await openDataset(out)).manifest.splits.train.shards.length, 2);
+ * await Deno.remove(out, { recursive: true });
+ * ```
+ */
+export const writeDatasetPart = async (
+  options: Omit<WriteOptions, "overwrite">,
+  part: number,
+  of: number,
+): Promise<PartRecord> => {
+  const { out, spec, train, test } = options;
+  if (!Number.isInteger(of) || of < 1 || !Number.isInteger(part) || part < 0 || part >= of) {
+    throw new RangeError(`a part is I/N with 0 <= I < N, got ${part}/${of}`);
+  }
+  const shardSize = options.shardSize ?? defaultShardSize(spec.frames, spec.render.size);
+  checkCounts(train, test, shardSize);
+  await refuseRun(out);
+  if (await exists(join(out, MANIFEST))) {
+    throw new RangeError(`${join(out, MANIFEST)} exists: the dataset is already whole`);
+  }
+  const gen = generator(spec);
+  const mine = shardPlan(train, test, shardSize).filter((_, k) => k % of === part);
+  const total = mine.reduce((a, p) => a + p.count, 0);
+  const shards: ShardEntry[] = [];
+  let done = 0;
+  for (const planned of mine) {
+    shards.push(await writeShard(out, spec, gen, planned));
+    done += planned.count;
+    options.onProgress?.(done, total);
+  }
+  const record: PartRecord = { part, of, spec, train, test, shardSize, shards };
+  await Deno.mkdir(join(out, PARTS), { recursive: true });
+  await writeTextAtomic(
+    join(out, PARTS, partFile(part, of)),
+    JSON.stringify(record, null, 2) + "\n",
+  );
+  return record;
+};
+
+/**
+ * Joins the parts of a dataset in `out` (see {@link writeDatasetPart}): checks that every part
+ * of the same plan is there, that each shard file still has the size and checksum its part
+ * recorded, then writes the manifest (the same bytes as a single {@link writeDataset}) and
+ * removes `parts/`. A missing part, or parts of different plans, is a `RangeError` naming it.
+ */
+export const mergeDatasetParts = async (out: string): Promise<Manifest> => {
+  let names: string[];
+  try {
+    names = (await Array.fromAsync(Deno.readDir(join(out, PARTS)))).map((e) => e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new RangeError(`${join(out, PARTS)} not found: no parts to merge in ${out}`);
+    }
+    throw e;
+  }
+  const records: PartRecord[] = [];
+  for (const name of names.filter((n) => /^part-\d+-of-\d+\.json$/.test(n)).sort()) {
+    records.push(JSON.parse(await Deno.readTextFile(join(out, PARTS, name))));
+  }
+  if (records.length === 0) throw new RangeError(`${join(out, PARTS)} holds no part records`);
+  const first = records[0];
+  const plan = JSON.stringify([first.of, first.spec, first.train, first.test, first.shardSize]);
+  for (const r of records) {
+    if (JSON.stringify([r.of, r.spec, r.train, r.test, r.shardSize]) !== plan) {
+      throw new RangeError(
+        `${partFile(r.part, r.of)} belongs to another dataset than ${
+          partFile(first.part, first.of)
+        }`,
+      );
     }
   }
+  const missing = Array.from({ length: first.of }, (_, i) => i).filter((i) =>
+    !records.some((r) => r.part === i)
+  );
+  if (missing.length > 0) {
+    throw new RangeError(
+      `parts ${missing.map((i) => `${i}/${first.of}`).join(", ")} are missing in ${
+        join(out, PARTS)
+      }`,
+    );
+  }
+  const byFile = new Map(records.flatMap((r) => r.shards.map((s) => [s.file, s] as const)));
+  const entries = shardPlan(first.train, first.test, first.shardSize).map((p) => {
+    const entry = byFile.get(shardName(p.split, p.k));
+    if (!entry) throw new RangeError(`no part wrote ${shardName(p.split, p.k)}`);
+    return entry;
+  });
+  for (const e of entries) {
+    const bytes = await Deno.readFile(join(out, e.file));
+    if (bytes.length !== e.bytes || sha256(bytes) !== e.sha256) {
+      throw new RangeError(`${join(out, e.file)} changed since its part wrote it`);
+    }
+  }
+  await removeStaleTemporaries(out);
+  const manifest = manifestOf(first.spec, first.train, first.test, first.shardSize, entries);
+  await finishDataset(out, manifest);
+  await Deno.remove(join(out, PARTS), { recursive: true });
   return manifest;
 };
 
