@@ -100,6 +100,7 @@ export const options = {
   systems: { type: "string" },
   models: { type: "string" },
   cell: { type: "string" },
+  assemble: { type: "boolean" },
   budget: { type: "string" },
   protocol: { type: "string" },
   "eval-size": { type: "string" },
@@ -120,6 +121,7 @@ on the same train and test sequences (30-step unroll), and writes table.md, tabl
 report.html in --out beside the paper's numbers. Finished cells are never recomputed.
   --systems all|S,S,...   (all)         --models all|M,M,...   (all)
   --cell SYSTEM/MODEL     run this one cell only (a job index on a cluster)
+  --assemble              train nothing: write the tables from the cells already done
   --budget N (300)        updates per cell
   --protocol 5-frame|autoencode (5-frame): the encoder sees the first 5 frames, or all 31
   --eval-size N (64)      train and test sequences scored per cell
@@ -581,6 +583,9 @@ export const run = async (argv: string[]): Promise<number> => {
   };
   let systems = parseList("systems", flags.systems, TABLE_SYSTEMS);
   let models = parseList("models", flags.models, Object.keys(TABLE_MODELS) as TableModel[]);
+  if (flags.cell !== undefined && flags.assemble) {
+    throw new UsageError("--cell and --assemble contradict each other; give one");
+  }
   if (flags.cell !== undefined) {
     const [system, model, extra] = flags.cell.split("/");
     if (extra !== undefined || model === undefined) {
@@ -591,8 +596,12 @@ export const run = async (argv: string[]): Promise<number> => {
   }
   const out = flags.out ?? join("runs", `table-${settings.protocol}-${settings.budget}`);
   if (out.trim() === "") throw new UsageError("--out must not be empty");
-  await useBackend(backend as BackendRequest);
   await claimTable(settings, out);
+  if (flags.assemble) {
+    console.log(await assemble(settings, out));
+    return 0;
+  }
+  await useBackend(backend as BackendRequest);
   for (const system of systems) {
     for (const model of models) {
       const status = await runCell(settings, out, system, model, backend);

@@ -57,6 +57,11 @@ Deno.test("cli table: a cell run twice gives the same JSON; parallel cells assem
     ok(/\| HGN determ \(paper\) \| 0\.23 \/ 3\.07 \|/.test(md), md);
     const json = JSON.parse(await Deno.readTextFile(join(a, "table.json")));
     strictEqual(json.cells.length, 2);
+    // --assemble trains nothing and writes the same table
+    await Deno.remove(join(a, "table.md"));
+    const assembled = await runCli("table", ...TINY, "--assemble", "--out", a);
+    strictEqual(assembled.code, 0, assembled.stderr);
+    strictEqual(await Deno.readTextFile(join(a, "table.md")), md);
     // another budget in the same folder is refused, naming the difference
     const other = await runCli("table", ...TINY, "--budget", "3", "--out", a);
     strictEqual(other.code, 2);
@@ -79,6 +84,7 @@ Deno.test("cli table: bad input is one line, exit 2", async () => {
       [["--protocol", "3-frame"], /--protocol must be 5-frame or autoencode/],
       [["--budget", "0"], /--budget must be an integer/],
       [["--noise-mode", "loud"], /--noise-mode must be initial, observation or none/],
+      [["--cell", "pendulum/hnn", "--assemble"], /--cell and --assemble contradict/],
     ] as const
   ) {
     const r = await runCli("table", ...args);
