@@ -422,7 +422,7 @@ ${
   --out DIR (default runs/${model}-<target>-<time>)   --resume DIR (with --steps, --minutes, --backend)`;
 
 /** Reads `DIR/config.json` of a density run. */
-const readDensitySettings = async (dir: string, model: DensityModel): Promise<DensitySettings> => {
+export const readDensitySettings = async (dir: string, model: DensityModel): Promise<DensitySettings> => {
   const file = join(dir, "config.json");
   const s = await readRunJson(dir) as DensitySettings;
   if (s?.kind !== "density" || s.version !== 1 || s.model !== model) {
@@ -574,4 +574,19 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
   );
   disposeState(state);
   return 0;
+};
+
+/** A finished density run: its settings and its newest checkpoint's state (for benchmarks). */
+export const loadDensityRun = async (
+  dir: string,
+  model: DensityModel,
+): Promise<
+  { settings: DensitySettings; state: TrainState<unknown, NhfParams | RealNvpParams, unknown> }
+> => {
+  const settings = await readDensitySettings(dir, model);
+  const state = await resumeState(recordOf(settings), dir, {
+    config: settings.config,
+    options: optionsOf(settings),
+  });
+  return { settings, state: state as never };
 };
