@@ -87,7 +87,8 @@ export const scoredFrames = (steps: number, k: number, seed: number): number[] =
 /**
  * The objective on a batch of sequences `[B, >= T + 1, size, size, 3]` (T: the rollout length of
  * this update), scoring the frames {@link scoredFrames} draws. Metrics: `mse` (per pixel, over the
- * scored frames), `kl` (per latent entry; 0 for the deterministic variant), `rolloutSteps`.
+ * scored frames), `kl` (summed over the latent per sequence, divided by the scored pixels and
+ * frames, as the reference code scales it; 0 for the deterministic variant), `rolloutSteps`.
  *
  * @example
  * ```ts
@@ -123,7 +124,16 @@ export const hgnLoss = (
   if (model.deterministic) {
     return { loss: mse, metrics: { mse, kl: tf.scalar(0), rolloutSteps } };
   }
-  const kl = gaussianKl(output.mean, output.logStd);
+  // The reference's scale (deepmind-research physics_inspired_models, rescale_by
+  // "pixels_and_time"): the KL summed over the latent's entries per sequence, divided by the
+  // scored pixels and frames, so that it and the per-pixel MSE share one unit and GECO's
+  // multiplier starts at 1 as the reference's does.
+  const latentEntries = output.mean.size / output.mean.shape[0];
+  const pixelsAndTime = decodeAt.length * model.size * model.size * 3;
+  const kl = tf.mul(
+    gaussianKl(output.mean, output.logStd),
+    latentEntries / pixelsAndTime,
+  ) as tf.Scalar;
   return { loss: kl, constraint: mse, metrics: { mse, kl, rolloutSteps } };
 };
 
