@@ -422,7 +422,10 @@ ${
   --out DIR (default runs/${model}-<target>-<time>)   --resume DIR (with --steps, --minutes, --backend)`;
 
 /** Reads `DIR/config.json` of a density run. */
-export const readDensitySettings = async (dir: string, model: DensityModel): Promise<DensitySettings> => {
+export const readDensitySettings = async (
+  dir: string,
+  model: DensityModel,
+): Promise<DensitySettings> => {
   const file = join(dir, "config.json");
   const s = await readRunJson(dir) as DensitySettings;
   if (s?.kind !== "density" || s.version !== 1 || s.model !== model) {
