@@ -18,6 +18,7 @@ import { tf } from "../lib/deps/tf.ts";
 import { datasetSpec, generator, type NoiseMode, type Split } from "../lib/data/dataset.ts";
 import { type ExampleReader, generatedReader } from "../lib/data/order.ts";
 import { writeTextAtomic } from "../lib/io/atomic.ts";
+import { listCheckpoints } from "../lib/io/checkpoint.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
 import { writeRunConfig } from "../lib/io/run.ts";
 import { applyHgn } from "../lib/models/hgn/model.ts";
@@ -253,7 +254,7 @@ const hgnCell = async (
   backend: string,
 ): Promise<{ status: number; predict?: Predictor; dispose?: () => void }> => {
   const runDir = join(dir, "run");
-  const started = await exists(join(runDir, "config.json"));
+  const started = await startedRun(runDir);
   const p = PROTOCOLS[s.protocol];
   const argv = started ? ["--resume", runDir, "--backend", backend] : [
     ...TABLE_MODELS[model].flags,
@@ -306,6 +307,18 @@ const exists = async (path: string) => {
   }
 };
 
+/**
+ * Whether a cell's run folder holds a checkpoint to resume from. A folder stopped before its
+ * first checkpoint holds nothing worth keeping (a config and a few metric lines): it is removed,
+ * and the cell starts over, as it would have.
+ */
+const startedRun = async (runDir: string): Promise<boolean> => {
+  if (!await exists(runDir)) return false;
+  if ((await listCheckpoints(join(runDir, "checkpoints"))).length > 0) return true;
+  await Deno.remove(runDir, { recursive: true });
+  return false;
+};
+
 /** The config of a pixel HNN cell. */
 const pixelConfig = (system: string, model: TableModel): PixelHnnConfig =>
   pixelHnnConfig(model === "hnn" ? "mlp" : "conv", 2 * systemByName(system).dim);
@@ -325,7 +338,7 @@ const pixelCell = async (
     seed: s.seed,
     context: { batchSize: 64, data: { system, seed: s.dataSeed, noiseMode: s.noiseMode } },
   };
-  const resumed = await exists(join(runDir, "config.json"));
+  const resumed = await startedRun(runDir);
   let state;
   if (resumed) {
     const saved = await readRunJson(runDir) as { config?: unknown };

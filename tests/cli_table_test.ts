@@ -74,6 +74,20 @@ Deno.test("cli table: a cell run twice gives the same JSON; parallel cells assem
 
 const deepEqualTime = (x: Date | null, y: Date | null) => strictEqual(x?.getTime(), y?.getTime());
 
+Deno.test("cli table: a cell stopped before its first checkpoint starts over", async () => {
+  const out = await Deno.makeTempDir({ prefix: "table_restart_" });
+  try {
+    const run = join(out, "pendulum", "hnn", "run");
+    await Deno.mkdir(join(run, "checkpoints"), { recursive: true });
+    await Deno.writeTextFile(join(run, "config.json"), "{}");
+    const r = await runCli("table", ...TINY, "--cell", "pendulum/hnn", "--out", out);
+    strictEqual(r.code, 0, r.stderr);
+    ok((await Deno.stat(join(out, "pendulum", "hnn", "cell.json"))).isFile);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("cli table: bad input is one line, exit 2", async () => {
   for (
     const [args, pattern] of [
