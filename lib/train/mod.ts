@@ -17,3 +17,4 @@ export * from "./constrained.ts";
 export * from "./fit.ts";
 export * from "./sources.ts";
 export * from "./checkpoint.ts";
+export * from "./parallel.ts";

@@ -166,12 +166,79 @@ export const disposeState = <C, P extends Params, B>(state: TrainState<C, P, B>)
   for (const opt of state.optimizers.values()) disposeAdam(opt);
 };
 
+/** What one update's gradient computation gives: the loss, the model's metrics, the gradients. */
+export interface Gradients {
+  readonly loss: number;
+  readonly metrics: Readonly<Record<string, number>>;
+  /** by parameter path; a parameter the loss does not reach has none (tensors owned here) */
+  readonly grads: ReadonlyMap<string, tf.Tensor>;
+}
+
+/** Computes an update's gradients, e.g. on several workers (see `gradientPool`). */
+export type GradientSource = <C, P extends Params, B>(
+  state: TrainState<C, P, B>,
+  batch: B,
+  context: { readonly seed: number; readonly step: number },
+) => Promise<Gradients>;
+
+/** The randomness of update `state.step`. */
+const contextOf = <C, P extends Params, B>(state: TrainState<C, P, B>) => ({
+  seed: stepSeed(state.options.seed, state.step),
+  step: state.step,
+});
+
 /**
- * One update on `batch`: gradients of the model's loss with respect to every parameter, then
- * Adam per group (descent, or ascent for groups that ask for it). A parameter the loss does not
- * reach has no gradient and is left untouched; a group with no gradient does not count a step.
- * Throws {@link NonFiniteLossError} and applies nothing when the loss or any gradient is NaN or
- * infinite. Disposes every intermediate; never the batch.
+ * The gradients of the model's loss on `batch` with respect to every parameter, here, on the
+ * current backend. Disposes every intermediate; never the batch.
+ *
+ * @example
+ * ```ts
+ * import { initState, localGradients } from "@hamiltonian/hgn/train";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const quad = {
+ *   name: "quad",
+ *   init: () => ({ x: tf.scalar(3) }),
+ *   loss: (_: unknown, p: { x: tf.Tensor }) => ({ loss: tf.square(p.x) as tf.Scalar, metrics: {} }),
+ * };
+ * const s = initState(quad, {}, { learningRate: 0.1, seed: 0 });
+ * const g = await localGradients(s, null, { seed: 0, step: 0 });
+ * strictEqual((await g.grads.get("x")!.data())[0], 6);
+ * ```
+ */
+export const localGradients = async <C, P extends Params, B>(
+  state: TrainState<C, P, B>,
+  batch: B,
+  context: { readonly seed: number; readonly step: number },
+): Promise<Gradients> => {
+  const named = flattenWithPaths(state.params) as [string, tf.Variable][];
+  let metricNames: string[] = [];
+  let metricValues: tf.Scalar[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const out = state.model.loss(state.config, state.params, batch, context);
+    metricNames = Object.keys(out.metrics);
+    metricValues = metricNames.map((k) => tf.keep(out.metrics[k]));
+    return out.loss;
+  }, named.map(([, v]) => v));
+  const [loss, ...values] = await Promise.all(
+    [value, ...metricValues].map(async (t) => (await t.data())[0]),
+  );
+  tf.dispose([value, ...metricValues]);
+  const metrics: Record<string, number> = {};
+  metricNames.forEach((k, i) => (metrics[k] = values[i]));
+  const byPath = new Map<string, tf.Tensor>();
+  for (const [path, v] of named) if (grads[v.name]) byPath.set(path, grads[v.name]);
+  return { loss, metrics, grads: byPath };
+};
+
+/**
+ * One update on `batch`: gradients of the model's loss with respect to every parameter (here,
+ * or from `source`, e.g. a pool of workers), then Adam per group (descent, or ascent for groups
+ * that ask for it). A parameter the loss does not reach has no gradient and is left untouched; a
+ * group with no gradient does not count a step. Throws {@link NonFiniteLossError} and applies
+ * nothing when the loss or any gradient is NaN or infinite. Disposes every intermediate; never
+ * the batch.
  *
  * @example
  * ```ts
@@ -193,31 +260,20 @@ export const disposeState = <C, P extends Params, B>(state: TrainState<C, P, B>)
 export const trainStep = async <C, P extends Params, B>(
   state: TrainState<C, P, B>,
   batch: B,
+  source: GradientSource = localGradients,
 ): Promise<StepMetrics> => {
+  const { loss, metrics, grads } = await source(state, batch, contextOf(state));
   const named = flattenWithPaths(state.params) as [string, tf.Variable][];
-  const context = { seed: stepSeed(state.options.seed, state.step), step: state.step };
-  let metricNames: string[] = [];
-  let metricValues: tf.Scalar[] = [];
-  const { value, grads } = tf.variableGrads(() => {
-    const out = state.model.loss(state.config, state.params, batch, context);
-    metricNames = Object.keys(out.metrics);
-    metricValues = metricNames.map((k) => tf.keep(out.metrics[k]));
-    return out.loss;
-  }, named.map(([, v]) => v));
   const withGrad = named.flatMap(([path, v]) =>
-    grads[v.name] ? [[path, v, grads[v.name]] as const] : []
+    grads.has(path) ? [[path, v, grads.get(path)!] as const] : []
   );
   const normSquared = tf.tidy(() =>
     withGrad.reduce((a, [, , g]) => tf.add(a, tf.sum(tf.square(g))), tf.scalar(0))
   );
-  const [loss, norm2, ...values] = await Promise.all(
-    [value, normSquared, ...metricValues].map(async (t) => (await t.data())[0]),
-  );
-  tf.dispose([value, normSquared, ...metricValues]);
-  const metrics: Record<string, number> = {};
-  metricNames.forEach((k, i) => (metrics[k] = values[i]));
+  const norm2 = (await normSquared.data())[0];
+  normSquared.dispose();
   if (!Number.isFinite(loss) || !Number.isFinite(norm2)) {
-    tf.dispose(Object.values(grads));
+    tf.dispose([...grads.values()]);
     const what = Number.isFinite(loss) ? `the gradient became ${norm2}` : `loss became ${loss}`;
     throw new NonFiniteLossError(
       `${what} at step ${state.step + 1} (${
@@ -237,7 +293,7 @@ export const trainStep = async <C, P extends Params, B>(
       g.ascend ? 1 : learningRateFactor(state.options, state.step),
     );
   }
-  tf.dispose(Object.values(grads));
+  tf.dispose([...grads.values()]);
   state.step += 1;
   return { ...metrics, step: state.step, loss, gradNorm: Math.sqrt(norm2) };
 };
