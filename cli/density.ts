@@ -39,6 +39,8 @@ import {
 } from "../lib/models/realnvp/model.ts";
 import { backendRequests, useBackend } from "../lib/tensor/backend.ts";
 import { constrained, type GecoConfig } from "../lib/train/constrained.ts";
+import { gradientPool } from "../lib/train/parallel.ts";
+import { defaultThreads } from "./hgn_settings.ts";
 import { targetBatches, targetTensor } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics, type TrainState } from "../lib/train/state.ts";
 import { check, type Errors, validateAll } from "../lib/core/validation.ts";
@@ -69,6 +71,8 @@ export interface DensitySettings {
     /** NHF: momentum draws of the importance-weighted bound */
     readonly iwSamples: number;
     readonly backend: string;
+    /** gradient workers per update (absent in runs written before it existed: 1) */
+    readonly threads?: number;
   };
 }
 
@@ -98,6 +102,7 @@ export const densityOptions = {
   "checkpoint-every": { type: "string" },
   keep: { type: "string" },
   backend: { type: "string" },
+  threads: { type: "string" },
   out: { type: "string" },
   resume: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -182,6 +187,7 @@ export const densitySettings = (model: DensityModel, flags: Flags): DensitySetti
       testSize: int("test-size", 2000, 1, 1_000_000),
       iwSamples: int("iw-samples", 64, 1, 100_000),
       backend: flags.backend ?? "auto",
+      threads: int("threads", defaultThreads(), 1, 256),
     },
   };
   const valid = validateDensity(settings);
@@ -419,6 +425,7 @@ ${
       : "  --layers N (2)"
   }
   --test-size N (2000) --log-every N --checkpoint-every N --keep N --backend auto|webgpu|wasm|cpu
+  --threads N (every core) gradient workers per update (another N: the same to float32 rounding)
   --out DIR (default runs/${model}-<target>-<time>)   --resume DIR (with --steps, --minutes, --backend)`;
 
 /** Reads `DIR/config.json` of a density run. */
@@ -445,11 +452,11 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
   }
   let settings: DensitySettings;
   if (flags.resume !== undefined) {
-    const allowed = new Set(["resume", "steps", "minutes", "backend"]);
+    const allowed = new Set(["resume", "steps", "minutes", "backend", "threads"]);
     const fixed = Object.keys(flags).filter((k) => !allowed.has(k));
     if (fixed.length > 0) {
       throw new UsageError(
-        `--${fixed[0]} cannot change on --resume; only --steps, --minutes and --backend`,
+        `--${fixed[0]} cannot change on --resume; only --steps, --minutes, --backend and --threads`,
       );
     }
     const saved = await readDensitySettings(flags.resume, model);
@@ -464,6 +471,9 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
           ? { minutes: numberFlag("minutes", flags.minutes, 0) }
           : {}),
         ...(flags.backend !== undefined ? { backend: flags.backend } : {}),
+        ...(flags.threads !== undefined
+          ? { threads: intFlag("threads", flags.threads, 1, 1, 256) }
+          : {}),
       },
     };
     const valid = validateDensity(settings);
@@ -495,21 +505,41 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
   }
   console.log(`${model}: ${JSON.stringify(settings.config)} on ${settings.data.target} -> ${dir}`);
   const r = settings.run;
-  const result = await runFit({
-    command: model,
-    dir,
-    state,
-    source: targetBatches(targetByName(settings.data.target), {
-      seed: settings.train.seed,
-      batchSize: settings.train.batchSize,
-    }),
-    schedule: r,
-    resumed: flags.resume !== undefined,
-    describe: (m: StepMetrics) =>
-      model === "nhf"
-        ? `elbo ${m.elbo.toFixed(4)}`
-        : `log-likelihood ${m.logLikelihood.toFixed(4)}`,
-  });
+  const threads = Math.min(r.threads ?? 1, settings.train.batchSize);
+  const pool = threads > 1 && tf.getBackend() !== "webgpu"
+    ? await gradientPool(
+      {
+        module: new URL(`../lib/models/${model}/model.ts`, import.meta.url).href,
+        name: model === "nhf" ? "nhf" : "realNvp",
+        constrained: "geco" in settings.config,
+      },
+      settings.config,
+      threads,
+      tf.getBackend(),
+    )
+    : undefined;
+  if (pool) console.log(`${model}: ${pool.workers} gradient workers (${pool.backend})`);
+  let result;
+  try {
+    result = await runFit({
+      command: model,
+      dir,
+      state,
+      source: targetBatches(targetByName(settings.data.target), {
+        seed: settings.train.seed,
+        batchSize: settings.train.batchSize,
+      }),
+      gradients: pool?.gradients,
+      schedule: r,
+      resumed: flags.resume !== undefined,
+      describe: (m: StepMetrics) =>
+        model === "nhf"
+          ? `elbo ${m.elbo.toFixed(4)}`
+          : `log-likelihood ${m.logLikelihood.toFixed(4)}`,
+    });
+  } finally {
+    pool?.close();
+  }
   if (result.signal !== undefined) {
     disposeState(state);
     return signalStatus(result.signal);

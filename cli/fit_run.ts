@@ -19,6 +19,7 @@ import {
 } from "../lib/train/checkpoint.ts";
 import type { Model } from "../lib/models/model.ts";
 import {
+  type GradientSource,
   isFiniteState,
   NonFiniteLossError,
   type StepMetrics,
@@ -91,6 +92,8 @@ export interface RunFitOptions<C, P extends Params, B> {
   readonly dir: string;
   readonly state: TrainState<C, P, B>;
   readonly source: BatchSource<B>;
+  /** where each update's gradients come from (default: here; e.g. a gradient pool's) */
+  readonly gradients?: GradientSource;
   readonly schedule: RunSchedule;
   /** a resumed run: `metrics.jsonl` is truncated to the state's step first */
   readonly resumed: boolean;
@@ -167,7 +170,8 @@ export const runFit = async <C, P extends Params, B>(
   };
   let reason: string;
   try {
-    reason = (await fit(state, o.source, { steps: steps, onStep, shouldStop })).reason;
+    reason = (await fit(state, o.source, { steps, onStep, shouldStop, gradients: o.gradients }))
+      .reason;
   } catch (e) {
     bar?.stop();
     log.close();

@@ -51,6 +51,11 @@ export interface RunSettings {
     /** unroll length of the evaluation (paper: 30) */
     readonly evalSteps: number;
     readonly backend: BackendRequest;
+    /**
+     * workers computing each update's gradient on slices of the batch (1: in the main thread);
+     * absent in runs written before it existed: 1
+     */
+    readonly threads?: number;
   };
 }
 
@@ -98,6 +103,7 @@ export const trainOptions = {
   "checkpoint-every": { type: "string" },
   keep: { type: "string" },
   backend: { type: "string", default: "auto" },
+  threads: { type: "string" },
   data: { type: "string" },
   out: { type: "string" },
   resume: { type: "string" },
@@ -108,6 +114,10 @@ type Flags = {
   [K in keyof typeof trainOptions]?: (typeof trainOptions)[K]["type"] extends "boolean" ? boolean
     : string;
 };
+
+/** The default number of gradient workers: every core the runtime reports. */
+export const defaultThreads = (): number =>
+  Math.max(1, Math.min(256, globalThis.navigator?.hardwareConcurrency ?? 1));
 
 /**
  * Builds and validates run settings from flags; a `UsageError` listing every problem.
@@ -194,6 +204,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
       testSize: int("test-size", preset.testSize),
       evalSteps: int("eval-steps", 30),
       backend: backend as BackendRequest,
+      threads: int("threads", defaultThreads(), 1, 256),
     },
   };
   const problems = validateSettings(settings);
@@ -226,6 +237,11 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       s.run.backend,
       (b) => backendRequests.includes(b),
       `--backend must be one of ${backendRequests.join(", ")}, got '${s.run.backend}'`,
+    ),
+    check(
+      s.run.threads,
+      (t) => t === undefined || (Number.isInteger(t) && t >= 1 && t <= 256),
+      `--threads must be an integer in [1, 256], got ${s.run.threads}`,
     ),
     check(
       s.data.noiseStd,

@@ -32,6 +32,7 @@ export const options = {
   "test-size": { type: "string" },
   "iw-samples": { type: "string" },
   backend: { type: "string" },
+  threads: { type: "string" },
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Options;
@@ -41,7 +42,7 @@ Figure 10: trains NHF with 1, 2, 3 leapfrog steps and RealNVP with 2, 3 layers o
 and budget, then writes compare.md, compare.json and report.html in --out. Rerunning skips
 finished rows and resumes interrupted ones.
   --data TARGET (mixture) --steps N (1000) --batch-size N (256) --lr X (1e-3) --lr-decay X (1) --seed N
-  --hidden N (128) --test-size N (2000) --iw-samples K (64) --backend B --out DIR`;
+  --hidden N (128) --test-size N (2000) --iw-samples K (64) --backend B --threads N --out DIR`;
 
 const ROWS = [
   { name: "nhf-1", model: "nhf", args: ["--leapfrog-steps", "1"] },
@@ -77,6 +78,7 @@ export const run = async (argv: string[]): Promise<number> => {
     ["--hidden", flags.hidden],
     ["--test-size", flags["test-size"]],
     ["--backend", flags.backend],
+    ["--threads", flags.threads],
   ].filter(([, v]) => v !== undefined).flat() as string[];
   const rows: Record<string, unknown>[] = [];
   const curves = [];

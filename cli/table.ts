@@ -34,6 +34,8 @@ import { systemByName } from "../lib/systems/registry.ts";
 import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
 import { scorePredictions, toBatch } from "../lib/tensor/frames.ts";
 import { frameWindows, sequenceBytes } from "../lib/train/sources.ts";
+import { gradientPool } from "../lib/train/parallel.ts";
+import { defaultThreads } from "./hgn_settings.ts";
 import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts";
 import { readRunJson, resumeState, runFit, signalStatus } from "./fit_run.ts";
 import { loadRunState, readSettings } from "./hgn_run.ts";
@@ -108,6 +110,7 @@ export const options = {
   "train-size": { type: "string" },
   "data-seed": { type: "string" },
   seed: { type: "string" },
+  threads: { type: "string" },
   "noise-mode": { type: "string" },
   backend: { type: "string" },
   out: { type: "string" },
@@ -127,6 +130,7 @@ report.html in --out beside the paper's numbers. Finished cells are never recomp
   --protocol 5-frame|autoencode (5-frame): the encoder sees the first 5 frames, or all 31
   --eval-size N (64)      train and test sequences scored per cell
   --train-size N (50000)  --data-seed N (0)  --seed N (0)  --noise-mode initial|observation|none (initial)
+  --threads N (every core) gradient workers per update; part of the table's settings
   --backend auto|webgpu|wasm|cpu   --out DIR (runs/table-<protocol>-<budget>)`;
 
 /** Everything a table run needs; every cell of a table folder shares it (`table.json` config). */
@@ -140,6 +144,8 @@ export interface TableSettings {
   readonly dataSeed: number;
   readonly seed: number;
   readonly noiseMode: NoiseMode;
+  /** gradient workers per update (a different count changes results by float32 rounding) */
+  readonly threads: number;
 }
 
 const parseList = <T extends string>(
@@ -256,7 +262,8 @@ const hgnCell = async (
   const runDir = join(dir, "run");
   const started = await startedRun(runDir);
   const p = PROTOCOLS[s.protocol];
-  const argv = started ? ["--resume", runDir, "--backend", backend] : [
+  const threads = String(s.threads);
+  const argv = started ? ["--resume", runDir, "--backend", backend, "--threads", threads] : [
     ...TABLE_MODELS[model].flags,
     "--system",
     system,
@@ -278,6 +285,8 @@ const hgnCell = async (
     s.noiseMode,
     "--backend",
     backend,
+    "--threads",
+    threads,
     "--out",
     runDir,
   ];
@@ -353,16 +362,33 @@ const pixelCell = async (
     state = initState(pixelHnn, config, options);
   }
   const fmt = (x: number) => x.toExponential(3);
-  const result = await runFit({
-    command: "table",
-    extraPermissions: "--allow-sys=systemMemoryInfo",
-    dir: runDir,
-    state,
-    source: frameWindows(reader, { seed: s.seed, batchSize: 64 }, 3),
-    schedule: { steps: s.budget, minutes: 0, logEvery: 10, checkpointEvery: 200, keep: 2 },
-    resumed,
-    describe: (m: StepMetrics) => `ae ${fmt(m.ae)} cc ${fmt(m.cc)} hnn ${fmt(m.hnn)}`,
-  });
+  const pool = s.threads > 1 && tf.getBackend() !== "webgpu"
+    ? await gradientPool(
+      {
+        module: new URL("../lib/models/pixel_hnn/model.ts", import.meta.url).href,
+        name: "pixelHnn",
+      },
+      config,
+      Math.min(s.threads, 64),
+      tf.getBackend(),
+    )
+    : undefined;
+  let result;
+  try {
+    result = await runFit({
+      command: "table",
+      extraPermissions: "--allow-sys=systemMemoryInfo",
+      dir: runDir,
+      state,
+      source: frameWindows(reader, { seed: s.seed, batchSize: 64 }, 3),
+      schedule: { steps: s.budget, minutes: 0, logEvery: 10, checkpointEvery: 200, keep: 2 },
+      resumed,
+      describe: (m: StepMetrics) => `ae ${fmt(m.ae)} cc ${fmt(m.cc)} hnn ${fmt(m.hnn)}`,
+      gradients: pool?.gradients,
+    });
+  } finally {
+    pool?.close();
+  }
   if (result.signal !== undefined) {
     disposeState(state);
     return { status: signalStatus(result.signal) };
@@ -593,6 +619,7 @@ export const run = async (argv: string[]): Promise<number> => {
     dataSeed: intFlag("data-seed", flags["data-seed"], 0, 0, 0xffffffff),
     seed: intFlag("seed", flags.seed, 0, 0, 0xffffffff),
     noiseMode: noiseMode as NoiseMode,
+    threads: intFlag("threads", flags.threads, defaultThreads(), 1, 256),
   };
   let systems = parseList("systems", flags.systems, TABLE_SYSTEMS);
   let models = parseList("models", flags.models, Object.keys(TABLE_MODELS) as TableModel[]);

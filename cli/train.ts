@@ -15,7 +15,7 @@ import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts
 import { claimRunDir, writeRunConfig } from "../lib/io/run.ts";
 import { runFit, signalStatus } from "./fit_run.ts";
 import { openDataset } from "../lib/io/dataset.ts";
-import { parseFlags, UsageError } from "./usage.ts";
+import { intFlag, parseFlags, UsageError } from "./usage.ts";
 import {
   checkMemory,
   type RunSettings,
@@ -25,6 +25,7 @@ import {
 } from "./hgn_settings.ts";
 import {
   finishRun,
+  gradientWorkers,
   type HgnRunState,
   loadRunState,
   openReader,
@@ -69,15 +70,18 @@ For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --noise-mode observation|initial|none  --noise-std X
   --test-size N --eval-steps N --log-every N --checkpoint-every N --keep N
   --backend auto|webgpu|wasm|cpu
+  --threads N            workers sharing each update's batch (default: every core; 1: none); the
+                         same N gives the same run bit for bit, another N the same to float32
+                         rounding (the stochastic variant draws its noise per worker)
   --out DIR              run directory (default runs/<system>-<time>, made unique)
   --resume DIR           continue the run in DIR (other flags may extend --steps/--minutes)`;
 
-/** Settings for `--resume DIR`: the run's own, with only --steps, --minutes, --backend changed. */
+/** Settings for `--resume DIR`: the run's own, with only --steps, --minutes, --backend, --threads changed. */
 const resumeSettings = async (
   flags: ReturnType<typeof parseFlags<typeof trainOptions>>,
   dir: string,
 ): Promise<RunSettings> => {
-  const resumable = new Set(["resume", "steps", "minutes", "backend", "help"]);
+  const resumable = new Set(["resume", "steps", "minutes", "backend", "threads", "help"]);
   const defaults: Record<string, unknown> = Object.fromEntries(
     Object.entries(trainOptions).map(([k, o]) => [k, "default" in o ? o.default : undefined]),
   );
@@ -87,7 +91,7 @@ const resumeSettings = async (
     throw new UsageError(
       `--${
         fixed[0]
-      } cannot change on --resume (the run keeps its config.json); with --resume only --steps, --minutes and --backend are accepted`,
+      } cannot change on --resume (the run keeps its config.json); with --resume only --steps, --minutes, --backend and --threads are accepted`,
     );
   }
   const saved = await readSettings(dir);
@@ -103,6 +107,9 @@ const resumeSettings = async (
         : {}),
       ...(flags.backend !== undefined && flags.backend !== "auto"
         ? { backend: flags.backend as RunSettings["run"]["backend"] }
+        : {}),
+      ...(flags.threads !== undefined
+        ? { threads: intFlag("threads", flags.threads, 1, 1, 256) }
         : {}),
     },
   };
@@ -206,19 +213,27 @@ export const run = async (argv: string[]): Promise<number> => {
   );
   const fmt = (x: number | undefined, digits = 3) =>
     x === undefined ? "-" : x.toExponential(digits);
-  const result = await runFit({
-    command: "train",
-    extraPermissions: "--allow-sys=systemMemoryInfo",
-    dir,
-    state,
-    source: trainingSource(settings, reader),
-    schedule: r,
-    resumed: flags.resume !== undefined,
-    describe: (m: StepMetrics) =>
-      `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
-        m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
-      } T ${m.rolloutSteps}`,
-  });
+  const pool = await gradientWorkers(settings);
+  if (pool) console.log(`train: ${pool.workers} gradient workers (${pool.backend})`);
+  let result;
+  try {
+    result = await runFit({
+      command: "train",
+      extraPermissions: "--allow-sys=systemMemoryInfo",
+      dir,
+      state,
+      source: trainingSource(settings, reader),
+      gradients: pool?.gradients,
+      schedule: r,
+      resumed: flags.resume !== undefined,
+      describe: (m: StepMetrics) =>
+        `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
+          m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
+        } T ${m.rolloutSteps}`,
+    });
+  } finally {
+    pool?.close();
+  }
   if (result.signal !== undefined) {
     disposeState(state);
     return signalStatus(result.signal);

@@ -137,6 +137,48 @@ for (
   });
 }
 
+Deno.test("cli train: --threads 1 and 2 agree to float32 rounding; 2 is bit for bit, also across --resume", async () => {
+  const dirs = await Promise.all([0, 1, 2].map(() => Deno.makeTempDir({ prefix: "hgn_threads_" })));
+  const losses = async (dir: string) =>
+    (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").map((l) =>
+      JSON.parse(l).loss as number
+    );
+  try {
+    // a constant rate: a run started with --steps 2 would otherwise decay over 2 updates
+    const flags = [...TINY_FLAGS, "--batch-size", "4", "--eval-steps", "2", "--lr-decay", "1"];
+    const one = await runCli("train", ...flags, "--steps", "3", "--threads", "1", "--out", dirs[0]);
+    strictEqual(one.code, 0, one.stderr);
+    ok(!/gradient workers/.test(one.stdout), one.stdout);
+    const two = await runCli("train", ...flags, "--steps", "3", "--threads", "2", "--out", dirs[1]);
+    strictEqual(two.code, 0, two.stderr);
+    ok(/train: 2 gradient workers \(cpu\)/.test(two.stdout), two.stdout);
+    const [a, b] = [await losses(dirs[0]), await losses(dirs[1])];
+    a.forEach((x, i) =>
+      ok(Math.abs(x - b[i]) <= 1e-5 * Math.abs(x), `step ${i + 1}: ${x} vs ${b[i]}`)
+    );
+    // the same run in two invocations, stopped after 2 updates and resumed with the same threads
+    const half = await runCli(
+      "train",
+      ...flags,
+      "--steps",
+      "2",
+      "--threads",
+      "2",
+      "--out",
+      dirs[2],
+    );
+    strictEqual(half.code, 0, half.stderr);
+    const rest = await runCli("train", "--resume", dirs[2], "--steps", "3", "--threads", "2");
+    strictEqual(rest.code, 0, rest.stderr);
+    deepStrictEqual(await losses(dirs[2]), b);
+    const bad = await runCli("train", ...flags, "--threads", "0", "--out", dirs[2] + "-x");
+    strictEqual(bad.code, 2);
+    ok(/--threads must be an integer in \[1, 256\]/.test(bad.stderr), bad.stderr);
+  } finally {
+    for (const d of dirs) await Deno.remove(d, { recursive: true });
+  }
+});
+
 Deno.test("cli train: two runs started at the same moment without --out get separate folders", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "hgn_cwd_" });
   try {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Params } from "../tensor/nn.ts";
-import { type StepMetrics, type TrainState, trainStep } from "./state.ts";
+import { type GradientSource, type StepMetrics, type TrainState, trainStep } from "./state.ts";
 
 /**
  * Where batches come from: the batch of update `step` is a pure function of the step (a seeded
@@ -26,6 +26,8 @@ export interface FitOptions<C, P extends Params, B> {
   readonly shouldStop?: (state: TrainState<C, P, B>) => string | undefined;
   /** after every update, with its metrics (awaited: a checkpoint written here is complete) */
   readonly onStep?: (metrics: StepMetrics, state: TrainState<C, P, B>) => void | Promise<void>;
+  /** where each update's gradients come from (default: here; e.g. a `gradientPool`'s) */
+  readonly gradients?: GradientSource;
 }
 
 /** Why {@link fit} returned, and the last update's metrics. */
@@ -72,7 +74,7 @@ export const fit = async <C, P extends Params, B>(
     if (reason !== undefined) return { reason, last };
     const batch = await source.batchAt(state.step);
     try {
-      last = await trainStep(state, batch);
+      last = await trainStep(state, batch, options.gradients);
     } finally {
       source.release?.(batch);
     }
