@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { tf } from "../lib/deps/tf.ts";
 import { datasetSpec, generator, type NoiseMode, type Split } from "../lib/data/dataset.ts";
 import { type ExampleReader, generatedReader } from "../lib/data/order.ts";
-import { writeTextAtomic } from "../lib/io/atomic.ts";
+import { pathExists, writeTextAtomic } from "../lib/io/atomic.ts";
 import { listCheckpoints } from "../lib/io/checkpoint.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
 import { writeRunConfig } from "../lib/io/run.ts";
@@ -306,23 +306,13 @@ const hgnCell = async (
   };
 };
 
-const exists = async (path: string) => {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-};
-
 /**
  * Whether a cell's run folder holds a checkpoint to resume from. A folder stopped before its
  * first checkpoint holds nothing worth keeping (a config and a few metric lines): it is removed,
  * and the cell starts over, as it would have.
  */
 const startedRun = async (runDir: string): Promise<boolean> => {
-  if (!await exists(runDir)) return false;
+  if (!await pathExists(runDir)) return false;
   if ((await listCheckpoints(join(runDir, "checkpoints"))).length > 0) return true;
   await Deno.remove(runDir, { recursive: true });
   return false;
@@ -415,7 +405,7 @@ const runCell = async (
 ): Promise<number> => {
   const dir = join(out, system, model);
   const file = join(dir, "cell.json");
-  if (await exists(file)) {
+  if (await pathExists(file)) {
     console.log(`table: ${system}/${model} is done (${file})`);
     return 0;
   }

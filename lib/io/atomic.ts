@@ -49,3 +49,23 @@ export const writeFileAtomic = async (path: string, bytes: Uint8Array): Promise<
  */
 export const writeTextAtomic = (path: string, text: string): Promise<void> =>
   writeFileAtomic(path, new TextEncoder().encode(text));
+
+/**
+ * Whether something exists at `path` (a missing path is `false`; any other error is thrown).
+ *
+ * @example
+ * ```ts
+ * import { pathExists } from "@hamiltonian/hgn/io";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(await pathExists("/no/such/path"), false);
+ * ```
+ */
+export const pathExists = async (path: string): Promise<boolean> => {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+};

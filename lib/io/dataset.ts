@@ -37,7 +37,7 @@ import {
   type ShardEntry,
   validateManifest,
 } from "../data/format.ts";
-import { writeFileAtomic, writeTextAtomic } from "./atomic.ts";
+import { pathExists, writeFileAtomic, writeTextAtomic } from "./atomic.ts";
 
 /** The manifest's file name inside a dataset directory. */
 export const MANIFEST = "manifest.json";
@@ -113,16 +113,6 @@ export interface WriteOptions {
 
 const shardName = (split: Split, k: number) => `${split}/shard-${String(k).padStart(5, "0")}.bin`;
 
-const exists = async (path: string) => {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-};
-
 /** One shard of a dataset's plan: the split, its number in the split, its examples. */
 interface PlannedShard {
   readonly split: Split;
@@ -154,7 +144,7 @@ const checkCounts = (train: number, test: number, shardSize: number) => {
 };
 
 const refuseRun = async (out: string) => {
-  if (await exists(join(out, "config.json")) || await exists(join(out, "checkpoints"))) {
+  if (await pathExists(join(out, "config.json")) || await pathExists(join(out, "checkpoints"))) {
     throw new RangeError(`${out} holds a training run; choose another directory for the dataset`);
   }
 };
@@ -212,7 +202,7 @@ const finishDataset = async (out: string, manifest: Manifest): Promise<void> => 
     [...manifest.splits.train.shards, ...manifest.splits.test.shards].map((s) => s.file),
   );
   for (const split of ["train", "test"] as const) {
-    if (!await exists(join(out, split))) continue;
+    if (!await pathExists(join(out, split))) continue;
     for await (const e of Deno.readDir(join(out, split))) {
       if (/^shard-\d+\.bin$/.test(e.name) && !keep.has(`${split}/${e.name}`)) {
         await Deno.remove(join(out, split, e.name));
@@ -248,7 +238,7 @@ export const writeDataset = async (options: WriteOptions): Promise<Manifest> => 
   const manifestPath = join(out, MANIFEST);
   await refuseRun(out);
   await removeStaleTemporaries(out);
-  if (!options.overwrite && await exists(manifestPath)) {
+  if (!options.overwrite && await pathExists(manifestPath)) {
     throw new RangeError(`${manifestPath} exists; choose another directory or pass --overwrite`);
   }
   // An interrupted overwrite must not leave the old manifest listing half-replaced shards.
@@ -315,7 +305,7 @@ export const writeDatasetPart = async (
   const shardSize = options.shardSize ?? defaultShardSize(spec.frames, spec.render.size);
   checkCounts(train, test, shardSize);
   await refuseRun(out);
-  if (await exists(join(out, MANIFEST))) {
+  if (await pathExists(join(out, MANIFEST))) {
     throw new RangeError(`${join(out, MANIFEST)} exists: the dataset is already whole`);
   }
   const gen = generator(spec);

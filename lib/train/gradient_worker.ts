@@ -11,6 +11,7 @@ import { type BackendRequest, useBackend } from "../tensor/backend.ts";
 import { flattenWithPaths, mapParams, paramLeaves, type Params } from "../tensor/nn.ts";
 import type { Model } from "../models/model.ts";
 import { constrained } from "./constrained.ts";
+import { modelGradients } from "./state.ts";
 import {
   fromWire,
   type ModelRef,
@@ -21,6 +22,7 @@ import {
 
 let model: Model<unknown, Params, unknown> | undefined;
 let config: unknown;
+let params: Params | undefined;
 let variables: [string, tf.Variable][] = [];
 
 const load = async (ref: ModelRef): Promise<Model<unknown, Params, unknown>> => {
@@ -38,40 +40,26 @@ const handle = async (request: WorkerRequest): Promise<WorkerReply> => {
     model = await load(request.model);
     config = request.config;
     const fresh = model.init(config, 0);
-    const params = mapParams(fresh, (t, path) => tf.variable(t, true, `worker/${path}`));
+    params = mapParams(fresh, (t, path) => tf.variable(t, true, `worker/${path}`));
     tf.dispose(paramLeaves(fresh));
     variables = flattenWithPaths(params) as [string, tf.Variable][];
-    (globalThis as { params?: Params }).params = params;
     return { type: "ready", backend: tf.getBackend() };
   }
-  if (!model) throw new TypeError("a step before the worker was initialised");
-  const params = (globalThis as { params?: Params }).params!;
+  if (!model || !params) throw new TypeError("a step before the worker was initialised");
   request.params.forEach((values, i) => {
     const [, v] = variables[i];
     tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
   });
   const batch = fromWire(request.batch as WireTree);
-  let names: string[] = [];
-  let kept: tf.Scalar[] = [];
-  const m = model;
-  const { value, grads } = tf.variableGrads(() => {
-    const out = m.loss(config, params, batch, request.context);
-    names = Object.keys(out.metrics);
-    kept = names.map((k) => tf.keep(out.metrics[k]));
-    return out.loss;
-  }, variables.map(([, v]) => v));
-  const [loss, ...values] = await Promise.all(
-    [value, ...kept].map(async (t) => (await t.data())[0]),
-  );
-  const metrics: Record<string, number> = {};
-  names.forEach((k, i) => (metrics[k] = values[i]));
+  const g = await modelGradients(model, config, params, batch, request.context);
   const out: (Float32Array | null)[] = [];
-  for (const [, v] of variables) {
-    out.push(grads[v.name] ? (await grads[v.name].data()) as Float32Array : null);
+  for (const [path] of variables) {
+    const grad = g.grads.get(path);
+    out.push(grad ? (await grad.data()) as Float32Array : null);
   }
-  tf.dispose([value, ...kept, ...Object.values(grads)]);
+  tf.dispose([...g.grads.values()]);
   tf.dispose(batch instanceof tf.Tensor ? [batch] : Object.values(batch ?? {}) as tf.Tensor[]);
-  return { type: "result", loss, metrics, grads: out };
+  return { type: "result", loss: g.loss, metrics: g.metrics, grads: out };
 };
 
 self.onmessage = async (e: MessageEvent<WorkerRequest>) => {

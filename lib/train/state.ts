@@ -207,16 +207,29 @@ const contextOf = <C, P extends Params, B>(state: TrainState<C, P, B>) => ({
  * strictEqual((await g.grads.get("x")!.data())[0], 6);
  * ```
  */
-export const localGradients = async <C, P extends Params, B>(
+export const localGradients = <C, P extends Params, B>(
   state: TrainState<C, P, B>,
   batch: B,
   context: { readonly seed: number; readonly step: number },
+): Promise<Gradients> => modelGradients(state.model, state.config, state.params, batch, context);
+
+/**
+ * The gradients of `model`'s loss on `batch` at `params` (a tree of variables), on the current
+ * backend: what {@link localGradients} computes for a training state, and a gradient worker for
+ * its slice. Disposes every intermediate; never the batch.
+ */
+export const modelGradients = async <C, P extends Params, B>(
+  model: Model<C, P, B>,
+  config: C,
+  params: P,
+  batch: B,
+  context: { readonly seed: number; readonly step: number },
 ): Promise<Gradients> => {
-  const named = flattenWithPaths(state.params) as [string, tf.Variable][];
+  const named = flattenWithPaths(params) as [string, tf.Variable][];
   let metricNames: string[] = [];
   let metricValues: tf.Scalar[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const out = state.model.loss(state.config, state.params, batch, context);
+    const out = model.loss(config, params, batch, context);
     metricNames = Object.keys(out.metrics);
     metricValues = metricNames.map((k) => tf.keep(out.metrics[k]));
     return out.loss;

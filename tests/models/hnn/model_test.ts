@@ -12,17 +12,10 @@ import {
 import { datasetSpec, generatedReader, generator } from "@hamiltonian/hgn/data";
 import { phase, random } from "@hamiltonian/hgn/core";
 import { massSpring } from "@hamiltonian/hgn/systems";
-import { loadLatestCheckpoint, saveCheckpoint } from "@hamiltonian/hgn/io";
-import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
-import {
-  disposeState,
-  fit,
-  initState,
-  restoreState,
-  stateRates,
-  stateRecord,
-} from "@hamiltonian/hgn/train";
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { disposeState, fit, initState, stateRates } from "@hamiltonian/hgn/train";
+import { assertResumesBitForBit } from "../_resume.ts";
+import { deepStrictEqual, ok } from "node:assert/strict";
 
 await useBackend("cpu");
 
@@ -91,25 +84,5 @@ Deno.test("hnn: recovers the mass-spring Hamiltonian up to scale and offset, and
   disposeState(state);
 });
 
-Deno.test("hnn: resume is bit for bit", async () => {
-  const options = { learningRate: 1e-2, seed: 4 };
-  const straight = initState(hnn, SMALL, options);
-  await fit(straight, batches(), { steps: 12 });
-  const half = initState(hnn, SMALL, options);
-  await fit(half, batches(), { steps: 6 });
-  const dir = await Deno.makeTempDir();
-  await saveCheckpoint(dir, await stateRecord(half));
-  disposeState(half);
-  const resumed = restoreState(hnn, await loadLatestCheckpoint(dir) as never, {
-    config: SMALL,
-    options,
-  });
-  strictEqual(resumed.step, 6);
-  await fit(resumed, batches(), { steps: 12 });
-  const values = (p: object) =>
-    Promise.all(flattenWithPaths(p).map(async ([k, t]) => [k, Array.from(await t.data())]));
-  deepStrictEqual(await values(resumed.params), await values(straight.params));
-  disposeState(straight);
-  disposeState(resumed);
-  await Deno.remove(dir, { recursive: true });
-});
+Deno.test("hnn: resume is bit for bit", () =>
+  assertResumesBitForBit(hnn, SMALL, { learningRate: 1e-2, seed: 4 }, batches, 12, 6));

@@ -8,17 +8,10 @@ import {
   predictPixelHnn,
 } from "@hamiltonian/hgn/models/pixel_hnn";
 import { datasetSpec, generatedReader, generator } from "@hamiltonian/hgn/data";
-import { loadLatestCheckpoint, saveCheckpoint } from "@hamiltonian/hgn/io";
-import { flattenWithPaths, paramLeaves, tf, useBackend } from "@hamiltonian/hgn/tensor";
-import {
-  disposeState,
-  fit,
-  frameWindows,
-  initState,
-  restoreState,
-  stateRecord,
-} from "@hamiltonian/hgn/train";
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { paramLeaves, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { disposeState, fit, frameWindows, initState } from "@hamiltonian/hgn/train";
+import { assertResumesBitForBit } from "../_resume.ts";
+import { deepStrictEqual, ok, throws } from "node:assert/strict";
 
 await useBackend("cpu");
 
@@ -83,22 +76,7 @@ for (const ae of ["mlp", "conv"] as const) {
     await fit(straight, windows(), { steps: 20, onStep: (m) => void losses.push(m.loss) });
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b) / xs.length;
     ok(mean(losses.slice(-5)) < 0.7 * mean(losses.slice(0, 5)), `${losses[0]} -> ${losses.at(-1)}`);
-    const half = initState(pixelHnn, c, options);
-    await fit(half, windows(), { steps: 10 });
-    const dir = await Deno.makeTempDir();
-    await saveCheckpoint(dir, await stateRecord(half));
-    disposeState(half);
-    const resumed = restoreState(pixelHnn, await loadLatestCheckpoint(dir) as never, {
-      config: c,
-      options,
-    });
-    strictEqual(resumed.step, 10);
-    await fit(resumed, windows(), { steps: 20 });
-    const values = (p: object) =>
-      Promise.all(flattenWithPaths(p).map(async ([k, t]) => [k, Array.from(await t.data())]));
-    deepStrictEqual(await values(resumed.params), await values(straight.params));
     disposeState(straight);
-    disposeState(resumed);
-    await Deno.remove(dir, { recursive: true });
+    await assertResumesBitForBit(pixelHnn, c, options, windows, 20, 10);
   });
 }
