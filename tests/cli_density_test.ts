@@ -3,7 +3,18 @@ import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./_cli.ts";
 
-const TINY = ["--backend", "cpu", "--hidden", "8", "--test-size", "64", "--batch-size", "32"];
+const TINY = [
+  "--threads",
+  "2",
+  "--backend",
+  "cpu",
+  "--hidden",
+  "8",
+  "--test-size",
+  "64",
+  "--batch-size",
+  "32",
+];
 
 for (const model of ["nhf", "realnvp"]) {
   Deno.test(`cli ${model}: a tiny run writes its folder, evaluates, and resumes`, async () => {
@@ -112,6 +123,8 @@ Deno.test("cli nhf-compare: every row of figure 10 on one budget, a table, finis
   try {
     const args = [
       "nhf-compare",
+      "--threads",
+      "2",
       "--steps",
       "2",
       "--hidden",

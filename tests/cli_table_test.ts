@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { runCli } from "./_cli.ts";
 
 const TINY = [
+  "--threads",
+  "2",
   "--budget",
   "2",
   "--eval-size",

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { interruptCli, runCli, runCliIn } from "./_cli.ts";
 
 const TINY_FLAGS = [
+  // two workers whatever the machine: the default (every core) would vary with it
+  "--threads",
+  "2",
   "--backend",
   "cpu",
   "--batch-size",
