@@ -39,7 +39,6 @@ import {
 } from "../lib/models/realnvp/model.ts";
 import { backendRequests, useBackend } from "../lib/tensor/backend.ts";
 import { constrained, type GecoConfig } from "../lib/train/constrained.ts";
-import { gradientPool } from "../lib/train/parallel.ts";
 import { defaultThreads } from "./hgn_settings.ts";
 import { targetBatches, targetTensor } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics, type TrainState } from "../lib/train/state.ts";
@@ -505,41 +504,30 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
   }
   console.log(`${model}: ${JSON.stringify(settings.config)} on ${settings.data.target} -> ${dir}`);
   const r = settings.run;
-  const threads = Math.min(r.threads ?? 1, settings.train.batchSize);
-  const pool = threads > 1 && tf.getBackend() !== "webgpu"
-    ? await gradientPool(
-      {
+  const result = await runFit({
+    command: model,
+    dir,
+    state,
+    source: targetBatches(targetByName(settings.data.target), {
+      seed: settings.train.seed,
+      batchSize: settings.train.batchSize,
+    }),
+    workers: {
+      model: {
         module: new URL(`../lib/models/${model}/model.ts`, import.meta.url).href,
         name: model === "nhf" ? "nhf" : "realNvp",
         constrained: "geco" in settings.config,
       },
-      settings.config,
-      threads,
-      tf.getBackend(),
-    )
-    : undefined;
-  if (pool) console.log(`${model}: ${pool.workers} gradient workers (${pool.backend})`);
-  let result;
-  try {
-    result = await runFit({
-      command: model,
-      dir,
-      state,
-      source: targetBatches(targetByName(settings.data.target), {
-        seed: settings.train.seed,
-        batchSize: settings.train.batchSize,
-      }),
-      gradients: pool?.gradients,
-      schedule: r,
-      resumed: flags.resume !== undefined,
-      describe: (m: StepMetrics) =>
-        model === "nhf"
-          ? `elbo ${m.elbo.toFixed(4)}`
-          : `log-likelihood ${m.logLikelihood.toFixed(4)}`,
-    });
-  } finally {
-    pool?.close();
-  }
+      threads: r.threads ?? 1,
+      batchSize: settings.train.batchSize,
+    },
+    schedule: r,
+    resumed: flags.resume !== undefined,
+    describe: (m: StepMetrics) =>
+      model === "nhf"
+        ? `elbo ${m.elbo.toFixed(4)}`
+        : `log-likelihood ${m.logLikelihood.toFixed(4)}`,
+  });
   if (result.signal !== undefined) {
     disposeState(state);
     return signalStatus(result.signal);

@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { SingleBar } from "../lib/deps/progress.ts";
 import { latestCheckpointFile, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
 import { openMetrics } from "../lib/io/run.ts";
+import { tf } from "../lib/deps/tf.ts";
 import { type BatchSource, fit } from "../lib/train/fit.ts";
+import { gradientPool, type ModelRef } from "../lib/train/parallel.ts";
 import {
   CheckpointMismatchError,
   type CheckpointRecord,
@@ -83,6 +85,16 @@ export interface RunSchedule {
   readonly keep: number;
 }
 
+/**
+ * Gradient workers for {@link runFit}: `threads` of them (at most one per example of a
+ * `batchSize` batch) building `model`; none with one thread or on webgpu.
+ */
+export interface FitWorkers {
+  readonly model: ModelRef;
+  readonly threads: number;
+  readonly batchSize: number;
+}
+
 /** What {@link runFit} needs. */
 export interface RunFitOptions<C, P extends Params, B> {
   /** the command, e.g. `train` or `nhf` (messages and the resume hint) */
@@ -92,8 +104,8 @@ export interface RunFitOptions<C, P extends Params, B> {
   readonly dir: string;
   readonly state: TrainState<C, P, B>;
   readonly source: BatchSource<B>;
-  /** where each update's gradients come from (default: here; e.g. a gradient pool's) */
-  readonly gradients?: GradientSource;
+  /** gradient workers sharing each batch (default: none, the main thread computes) */
+  readonly workers?: FitWorkers;
   readonly schedule: RunSchedule;
   /** a resumed run: `metrics.jsonl` is truncated to the state's step first */
   readonly resumed: boolean;
@@ -122,9 +134,29 @@ const eta = (seconds: number) =>
     ? `${(seconds / 60).toFixed(1)} min`
     : `${seconds.toFixed(0)} s`;
 
-/** Trains with `fit`, saving, logging and answering signals as every model command does. */
+/**
+ * Trains with `fit`, saving, logging and answering signals as every model command does; with
+ * `workers`, each update's gradient comes from a pool of them, started here and stopped at the end.
+ */
 export const runFit = async <C, P extends Params, B>(
   o: RunFitOptions<C, P, B>,
+): Promise<RunFitResult> => {
+  const threads = Math.min(o.workers?.threads ?? 1, o.workers?.batchSize ?? 1);
+  const backend = tf.getBackend();
+  const pool = o.workers && threads > 1 && backend !== "webgpu"
+    ? await gradientPool(o.workers.model, o.state.config, threads, backend)
+    : undefined;
+  if (pool) console.log(`${o.command}: ${pool.workers} gradient workers (${pool.backend})`);
+  try {
+    return await fitRun(o, pool?.gradients);
+  } finally {
+    pool?.close();
+  }
+};
+
+const fitRun = async <C, P extends Params, B>(
+  o: RunFitOptions<C, P, B>,
+  gradients: GradientSource | undefined,
 ): Promise<RunFitResult> => {
   const { state, dir } = o;
   const { steps, minutes, logEvery, checkpointEvery, keep } = o.schedule;
@@ -170,7 +202,7 @@ export const runFit = async <C, P extends Params, B>(
   };
   let reason: string;
   try {
-    reason = (await fit(state, o.source, { steps, onStep, shouldStop, gradients: o.gradients }))
+    reason = (await fit(state, o.source, { steps, onStep, shouldStop, gradients }))
       .reason;
   } catch (e) {
     bar?.stop();

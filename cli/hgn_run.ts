@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { E } from "../lib/deps/fp.ts";
-import { tf } from "../lib/deps/tf.ts";
+import type { tf } from "../lib/deps/tf.ts";
 import { datasetSpec, generator } from "../lib/data/dataset.ts";
 import { type ExampleReader, generatedReader } from "../lib/data/order.ts";
 import { writeFileAtomic, writeTextAtomic } from "../lib/io/atomic.ts";
@@ -20,7 +20,6 @@ import { hgn, type HgnObjectiveConfig } from "../lib/models/hgn/loss.ts";
 import type { HgnParams } from "../lib/models/hgn/model.ts";
 import { frameBatches, sequenceBytes } from "../lib/train/sources.ts";
 import { constrained } from "../lib/train/constrained.ts";
-import { type GradientPool, gradientPool } from "../lib/train/parallel.ts";
 import type { BatchSource } from "../lib/train/fit.ts";
 import {
   disposeState,
@@ -36,7 +35,7 @@ import {
 } from "../lib/models/hgn/evaluate.ts";
 import { type RunSettings, SETTINGS_VERSION, validateSettings } from "./hgn_settings.ts";
 import { UsageError } from "./usage.ts";
-import { readRunJson, resumeState } from "./fit_run.ts";
+import { type FitWorkers, readRunJson, resumeState } from "./fit_run.ts";
 import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
 
 /** The HGN model record of a run (the GECO-constrained one for the stochastic variant). */
@@ -55,27 +54,16 @@ export const runConfig = (settings: RunSettings): HgnObjectiveConfig =>
     ? { ...settings.objective, geco: settings.geco } as HgnObjectiveConfig
     : settings.objective;
 
-/**
- * The gradient workers of a run (`run.threads` of them on the run's backend), or none: one
- * thread, or a GPU backend, computes in the main thread.
- */
-export const gradientWorkers = async (
-  settings: RunSettings,
-): Promise<GradientPool | undefined> => {
-  const threads = Math.min(settings.run.threads ?? 1, settings.train.batchSize);
-  const backend = tf.getBackend();
-  if (threads <= 1 || backend === "webgpu") return undefined;
-  return await gradientPool(
-    {
-      module: new URL("../lib/models/hgn/loss.ts", import.meta.url).href,
-      name: "hgn",
-      constrained: settings.geco !== undefined,
-    },
-    runConfig(settings),
-    threads,
-    backend,
-  );
-};
+/** The gradient workers of a run for `runFit`: `run.threads` of them building its model. */
+export const runWorkers = (settings: RunSettings): FitWorkers => ({
+  model: {
+    module: new URL("../lib/models/hgn/loss.ts", import.meta.url).href,
+    name: "hgn",
+    constrained: settings.geco !== undefined,
+  },
+  threads: settings.run.threads ?? 1,
+  batchSize: settings.train.batchSize,
+});
 
 /** The training options of a run: the optimiser, the seed and, fingerprinted, data and batch. */
 export const runOptions = (settings: RunSettings): TrainOptions => ({

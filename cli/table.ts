@@ -34,7 +34,6 @@ import { systemByName } from "../lib/systems/registry.ts";
 import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
 import { scorePredictions, toBatch } from "../lib/tensor/frames.ts";
 import { frameWindows, sequenceBytes } from "../lib/train/sources.ts";
-import { gradientPool } from "../lib/train/parallel.ts";
 import { defaultThreads } from "./hgn_settings.ts";
 import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts";
 import { readRunJson, resumeState, runFit, signalStatus } from "./fit_run.ts";
@@ -352,33 +351,24 @@ const pixelCell = async (
     state = initState(pixelHnn, config, options);
   }
   const fmt = (x: number) => x.toExponential(3);
-  const pool = s.threads > 1 && tf.getBackend() !== "webgpu"
-    ? await gradientPool(
-      {
+  const result = await runFit({
+    command: "table",
+    extraPermissions: "--allow-sys=systemMemoryInfo",
+    dir: runDir,
+    state,
+    source: frameWindows(reader, { seed: s.seed, batchSize: 64 }, 3),
+    workers: {
+      model: {
         module: new URL("../lib/models/pixel_hnn/model.ts", import.meta.url).href,
         name: "pixelHnn",
       },
-      config,
-      Math.min(s.threads, 64),
-      tf.getBackend(),
-    )
-    : undefined;
-  let result;
-  try {
-    result = await runFit({
-      command: "table",
-      extraPermissions: "--allow-sys=systemMemoryInfo",
-      dir: runDir,
-      state,
-      source: frameWindows(reader, { seed: s.seed, batchSize: 64 }, 3),
-      schedule: { steps: s.budget, minutes: 0, logEvery: 10, checkpointEvery: 200, keep: 2 },
-      resumed,
-      describe: (m: StepMetrics) => `ae ${fmt(m.ae)} cc ${fmt(m.cc)} hnn ${fmt(m.hnn)}`,
-      gradients: pool?.gradients,
-    });
-  } finally {
-    pool?.close();
-  }
+      threads: s.threads,
+      batchSize: 64,
+    },
+    schedule: { steps: s.budget, minutes: 0, logEvery: 10, checkpointEvery: 200, keep: 2 },
+    resumed,
+    describe: (m: StepMetrics) => `ae ${fmt(m.ae)} cc ${fmt(m.cc)} hnn ${fmt(m.hnn)}`,
+  });
   if (result.signal !== undefined) {
     disposeState(state);
     return { status: signalStatus(result.signal) };

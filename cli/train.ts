@@ -25,7 +25,6 @@ import {
 } from "./hgn_settings.ts";
 import {
   finishRun,
-  gradientWorkers,
   type HgnRunState,
   loadRunState,
   openReader,
@@ -33,6 +32,7 @@ import {
   runConfig,
   runModel,
   runOptions,
+  runWorkers,
   trainingSource,
 } from "./hgn_run.ts";
 import { E } from "../lib/deps/fp.ts";
@@ -213,27 +213,20 @@ export const run = async (argv: string[]): Promise<number> => {
   );
   const fmt = (x: number | undefined, digits = 3) =>
     x === undefined ? "-" : x.toExponential(digits);
-  const pool = await gradientWorkers(settings);
-  if (pool) console.log(`train: ${pool.workers} gradient workers (${pool.backend})`);
-  let result;
-  try {
-    result = await runFit({
-      command: "train",
-      extraPermissions: "--allow-sys=systemMemoryInfo",
-      dir,
-      state,
-      source: trainingSource(settings, reader),
-      gradients: pool?.gradients,
-      schedule: r,
-      resumed: flags.resume !== undefined,
-      describe: (m: StepMetrics) =>
-        `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
-          m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
-        } T ${m.rolloutSteps}`,
-    });
-  } finally {
-    pool?.close();
-  }
+  const result = await runFit({
+    command: "train",
+    extraPermissions: "--allow-sys=systemMemoryInfo",
+    dir,
+    state,
+    source: trainingSource(settings, reader),
+    workers: runWorkers(settings),
+    schedule: r,
+    resumed: flags.resume !== undefined,
+    describe: (m: StepMetrics) =>
+      `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
+        m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
+      } T ${m.rolloutSteps}`,
+  });
   if (result.signal !== undefined) {
     disposeState(state);
     return signalStatus(result.signal);
