@@ -39,11 +39,17 @@ import {
 } from "../lib/models/realnvp/model.ts";
 import { backendRequests, useBackend } from "../lib/tensor/backend.ts";
 import { constrained, type GecoConfig } from "../lib/train/constrained.ts";
-import { defaultThreads } from "./hgn_settings.ts";
 import { targetBatches, targetTensor } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics, type TrainState } from "../lib/train/state.ts";
 import { check, type Errors, validateAll } from "../lib/core/validation.ts";
-import { readRunJson, resumeState, runFit, type RunSchedule, signalStatus } from "./fit_run.ts";
+import {
+  defaultThreads,
+  readRunJson,
+  resumeState,
+  runFit,
+  type RunSchedule,
+  signalStatus,
+} from "./fit_run.ts";
 import { intFlag, numberFlag, type Options, parseFlags, UsageError } from "./usage.ts";
 
 /** Which density model. */

@@ -85,6 +85,10 @@ export interface RunSchedule {
   readonly keep: number;
 }
 
+/** The default number of gradient workers: every core the runtime reports. */
+export const defaultThreads = (): number =>
+  Math.max(1, Math.min(256, globalThis.navigator?.hardwareConcurrency ?? 1));
+
 /**
  * Gradient workers for {@link runFit}: `threads` of them (at most one per example of a
  * `batchSize` batch) building `model`; none with one thread or on webgpu.

@@ -13,7 +13,7 @@ import { type BackendRequest, backendRequests } from "../lib/tensor/backend.ts";
 import { systems } from "../lib/systems/registry.ts";
 import type { NoiseMode } from "../lib/data/dataset.ts";
 import { intFlag, numberFlag, type Options, UsageError } from "./usage.ts";
-import type { RunSchedule } from "./fit_run.ts";
+import { defaultThreads, type RunSchedule } from "./fit_run.ts";
 
 /** The config.json version this code writes and reads. */
 export const SETTINGS_VERSION = 2;
@@ -114,10 +114,6 @@ type Flags = {
   [K in keyof typeof trainOptions]?: (typeof trainOptions)[K]["type"] extends "boolean" ? boolean
     : string;
 };
-
-/** The default number of gradient workers: every core the runtime reports. */
-export const defaultThreads = (): number =>
-  Math.max(1, Math.min(256, globalThis.navigator?.hardwareConcurrency ?? 1));
 
 /**
  * Builds and validates run settings from flags; a `UsageError` listing every problem.
