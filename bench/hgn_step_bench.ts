@@ -183,14 +183,32 @@ const timeTfjs = async (
   return { ms, median: median(ms), loss };
 };
 
-/** Times the PyTorch baseline (bench/hgn_step_torch.py) in a subprocess; medians in ms. */
+/** A PyTorch operator's self CPU time over one profiled step. */
+export interface TorchOp {
+  readonly name: string;
+  readonly calls: number;
+  readonly ms: number;
+}
+
+/**
+ * Times the PyTorch baseline (bench/hgn_step_torch.py) in a subprocess; medians in ms. With
+ * `profile` > 0 it also profiles one step: ms per labelled stage and the top `profile` operators.
+ */
 export const timeTorch = (
   w: number,
   steps: number,
   batch: number,
   reps: number,
   threads: number,
-): { ms: number[]; median: number; loss: number; version: string } => {
+  profile = 0,
+): {
+  ms: number[];
+  median: number;
+  loss: number;
+  version: string;
+  stages?: Record<string, number>;
+  ops?: TorchOp[];
+} => {
   const script = new URL("./hgn_step_torch.py", import.meta.url).pathname;
   const r = spawnSync("/usr/bin/python3", [
     script,
@@ -204,6 +222,8 @@ export const timeTorch = (
     String(reps),
     "--threads",
     String(threads),
+    "--profile",
+    String(profile),
   ], { env: { ...Deno.env.toObject(), OMP_WAIT_POLICY: "PASSIVE" }, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`torch baseline failed: ${r.stderr || r.error}`);
   const j = JSON.parse(r.stdout.trim().split("\n").pop() as string);
@@ -212,6 +232,8 @@ export const timeTorch = (
     median: j.median_ms as number,
     loss: j.loss as number,
     version: j.torch,
+    stages: j.stages,
+    ops: j.ops,
   };
 };
 

@@ -3,6 +3,10 @@
 Run by bench/hgn_step_bench.ts in the same run (or by hand):
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/hgn_step_torch.py --width 64 --steps 10
 Prints one JSON line: {"ms": [per-rep ms], "median_ms": ..., "loss": ...}.
+With --profile N it also profiles one more step (torch.profiler, after the timed ones) and adds
+"stages" (ms of each forward stage, the backward pass and Adam, as labelled below) and "ops" (the
+N operators with the most self CPU time: name, calls, ms), the PyTorch side of
+bench/profile_step.ts.
 Setup: bench/setup_torch.sh (Debian python3-torch); never from CI.
 """
 import argparse
@@ -11,6 +15,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch.profiler import ProfilerActivity, profile, record_function
 
 
 def conv_params(cin, cout, g, k=3):
@@ -49,19 +54,21 @@ def energy(ps, x):
 def loss_fn(P, x, eps, steps, dt=0.125):
     lrelu = lambda t: F.leaky_relu(t, 0.2)
     e = P["enc"]
-    h = lrelu(conv(e[0], x))
-    h = lrelu(conv(e[1], h))
-    h = lrelu(conv(e[2], h, 2))
-    h = lrelu(conv(e[3], h))
-    h = lrelu(conv(e[4], h, 2))
-    h = lrelu(conv(e[5], h))
-    h = lrelu(conv(e[6], h, 2))
-    h = conv(e[7], h)
-    loc, logscale = h[:, :32], h[:, 32:]
-    z = loc + torch.exp(logscale) * eps
+    with record_function("stage: encoder"):
+        h = lrelu(conv(e[0], x))
+        h = lrelu(conv(e[1], h))
+        h = lrelu(conv(e[2], h, 2))
+        h = lrelu(conv(e[3], h))
+        h = lrelu(conv(e[4], h, 2))
+        h = lrelu(conv(e[5], h))
+        h = lrelu(conv(e[6], h, 2))
+        h = conv(e[7], h)
+        loc, logscale = h[:, :32], h[:, 32:]
+        z = loc + torch.exp(logscale) * eps
     t = P["fpsi"]
-    s = conv(t[2], lrelu(conv(t[1], lrelu(conv(t[0], z)))))
-    q, p = s[:, :16], s[:, 16:]
+    with record_function("stage: f_psi"):
+        s = conv(t[2], lrelu(conv(t[1], lrelu(conv(t[0], z)))))
+        q, p = s[:, :16], s[:, 16:]
 
     def dV(q):
         return torch.autograd.grad(energy(P["v"], q).sum(), q, create_graph=True)[0]
@@ -70,24 +77,54 @@ def loss_fn(P, x, eps, steps, dt=0.125):
         return torch.autograd.grad(energy(P["k"], p).sum(), p, create_graph=True)[0]
 
     qs = [q]
-    for _ in range(steps):
-        p = p - dt / 2 * dV(q)
-        q = q + dt * dK(p)
-        p = p - dt / 2 * dV(q)
-        qs.append(q)
+    with record_function("stage: rollout (autodiff forces)"):
+        for _ in range(steps):
+            p = p - dt / 2 * dV(q)
+            q = q + dt * dK(p)
+            p = p - dt / 2 * dV(q)
+            qs.append(q)
     d = P["dec"]
-    y = torch.cat(qs, 0)
-    y = lrelu(conv(d[0], y))
-    for blk in range(3):
-        y = F.interpolate(y, scale_factor=2, mode="nearest")
-        y = lrelu(conv(d[1 + 2 * blk], y))
-        y = lrelu(conv(d[2 + 2 * blk], y))
-    y = torch.sigmoid(conv(d[7], y))
-    b = x.shape[0]
-    y = y.view(steps + 1, b, 3, 32, 32).permute(1, 0, 2, 3, 4).reshape(b, 3 * (steps + 1), 32, 32)
-    rec = ((y - x) ** 2).mean()
-    kl = 0.5 * (loc**2 + torch.exp(2 * logscale) - 2 * logscale - 1).mean()
-    return rec + kl
+    with record_function("stage: decoder"):
+        y = torch.cat(qs, 0)
+        y = lrelu(conv(d[0], y))
+        for blk in range(3):
+            y = F.interpolate(y, scale_factor=2, mode="nearest")
+            y = lrelu(conv(d[1 + 2 * blk], y))
+            y = lrelu(conv(d[2 + 2 * blk], y))
+        y = torch.sigmoid(conv(d[7], y))
+    with record_function("stage: loss (MSE + KL)"):
+        b = x.shape[0]
+        y = y.view(steps + 1, b, 3, 32, 32).permute(1, 0, 2, 3, 4)
+        y = y.reshape(b, 3 * (steps + 1), 32, 32)
+        rec = ((y - x) ** 2).mean()
+        kl = 0.5 * (loc**2 + torch.exp(2 * logscale) - 2 * logscale - 1).mean()
+        return rec + kl
+
+
+def profiled_step(P, opt, x, eps, steps, top):
+    """One step under torch.profiler: ms per labelled stage and the top operators by self time."""
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        with record_function("stage: whole update"):
+            opt.zero_grad()
+            loss = loss_fn(P, x, eps, steps)
+            with record_function("stage: backward (second-order gradients)"):
+                loss.backward()
+            with record_function("stage: Adam"):
+                opt.step()
+    events = prof.key_averages()
+    stages = {
+        e.key[len("stage: "):]: e.cpu_time_total / 1000
+        for e in events
+        if e.key.startswith("stage: ")
+    }
+    ops = sorted(
+        (e for e in events if not e.key.startswith("stage: ")),
+        key=lambda e: e.self_cpu_time_total,
+        reverse=True,
+    )
+    return stages, [
+        {"name": e.key, "calls": e.count, "ms": e.self_cpu_time_total / 1000} for e in ops[:top]
+    ]
 
 
 def main():
@@ -97,6 +134,7 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--profile", type=int, default=0, help="also profile a step: top N ops")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(0)
@@ -118,13 +156,16 @@ def main():
         if i > 0:
             times.append(dt)
     times_sorted = sorted(times)
-    print(json.dumps({
+    out = {
         "ms": times,
         "median_ms": times_sorted[len(times) // 2],
         "loss": float(loss),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-    }))
+    }
+    if a.profile > 0:
+        out["stages"], out["ops"] = profiled_step(P, opt, x, eps, a.steps, a.profile)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,12 @@
  * times are wall time). Medians of `--reps`.
  *
  *   flock /tmp/heavy.lock deno run -A bench/profile_step.ts [--backend wasm] [--steps 10] [--reps 3] [--top 15]
+ *     [--torch-threads 1] [--no-torch]
  *
- * PyTorch's side of the same breakdown is not here yet (see the issue "Training on every CPU
- * core"): `bench/hgn_step_torch.py` times only whole steps.
+ * Beside it, PyTorch's side of the same breakdown (`bench/hgn_step_torch.py --profile`, the same
+ * step, torch.profiler, with `--torch-threads` threads; tfjs here runs in one thread): its stages
+ * and its operators by self CPU time. Their names differ (a tfjs kernel is not a PyTorch
+ * operator), the shares are what compare.
  *
  * @module
  */
@@ -41,6 +44,7 @@ import {
   useBackend,
 } from "@hamiltonian/hgn/tensor";
 import { integratorByName, rollout, stepOf } from "@hamiltonian/hgn/core";
+import { timeTorch } from "./hgn_step_bench.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -49,6 +53,8 @@ const { values: a } = parseArgs({
     steps: { type: "string", default: "10" },
     reps: { type: "string", default: "3" },
     top: { type: "string", default: "15" },
+    "torch-threads": { type: "string", default: "1" },
+    "no-torch": { type: "boolean", default: false },
   },
 });
 const reps = Number(a.reps);
@@ -140,20 +146,42 @@ for (const k of profile.kernels) {
 const kernelTotal = [...byKernel.values()].reduce((acc, e) => acc + e.ms, 0);
 
 const pct = (ms: number, of: number) => `${(100 * ms / of).toFixed(1)}%`;
-console.log(`${choice.report}; batch 16, 32 px, ${T} rollout steps; medians of ${reps}\n`);
-console.log("| stage | ms | share of the update |\n|---|---|---|");
-for (const [name, ms] of stages) {
-  console.log(`| forward: ${name} | ${ms.toFixed(0)} | ${pct(ms, update)} |`);
-}
-console.log(`| forward, all stages | ${forward.toFixed(0)} | ${pct(forward, update)} |`);
+const torchThreads = Number(a["torch-threads"]);
+const torch = a["no-torch"] ? undefined : timeTorch(64, T, 16, reps, torchThreads, Number(a.top));
+const torchStages = torch?.stages ?? {};
+const torchUpdate = torchStages["whole update"] ?? NaN;
+const rows: [label: string, ms: number, torchKey: string][] = [
+  ...stages.map(([name, ms], i): [string, number, string] => [
+    `forward: ${name}`,
+    ms,
+    ["encoder", "f_psi", "rollout (autodiff forces)", "decoder", "loss (MSE + KL)"][i],
+  ]),
+  [
+    "backward (second-order gradients) and the rest",
+    update - forward - adamTime,
+    "backward (second-order gradients)",
+  ],
+  ["Adam", adamTime, "Adam"],
+  ["whole update", update, "whole update"],
+];
+console.log(`${choice.report}; batch 16, 32 px, ${T} rollout steps; medians of ${reps}`);
 console.log(
-  `| backward (second-order gradients) and the rest | ${
-    (update - forward - adamTime).toFixed(0)
-  } | ${pct(update - forward - adamTime, update)} |`,
+  torch
+    ? `PyTorch ${torch.version}, ${torchThreads} thread(s), one profiled step\n`
+    : "PyTorch not run (--no-torch)\n",
 );
-console.log(`| Adam | ${adamTime.toFixed(0)} | ${pct(adamTime, update)} |`);
-console.log(`| whole update (trainStep) | ${update.toFixed(0)} | 100% |\n`);
-console.log(`| kernel | calls | ms | share of kernel time |\n|---|---|---|---|`);
+console.log(
+  "| stage | tfjs ms | tfjs share | torch ms | torch share | tfjs / torch |\n|---|---|---|---|---|---|",
+);
+for (const [label, ms, key] of rows) {
+  const t = torchStages[key] ?? NaN;
+  console.log(
+    `| ${label} | ${ms.toFixed(0)} | ${pct(ms, update)} | ${t.toFixed(0)} | ${
+      pct(t, torchUpdate)
+    } | ${(ms / t).toFixed(2)} |`,
+  );
+}
+console.log(`\n| tfjs kernel | calls | ms | share of kernel time |\n|---|---|---|---|`);
 for (const [name, e] of [...byKernel].sort((x, y) => y[1].ms - x[1].ms).slice(0, Number(a.top))) {
   console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${pct(e.ms, kernelTotal)} |`);
 }
@@ -162,6 +190,18 @@ console.log(
     kernelTotal.toFixed(0)
   } ms of a profiled update (${profile.kernels.length} kernel calls)`,
 );
+if (torch?.ops) {
+  const opTotal = torch.ops.reduce((acc, o) => acc + o.ms, 0);
+  console.log(
+    `\n| torch operator | calls | self ms | share of the update |\n|---|---|---|---|`,
+  );
+  for (const o of torch.ops) {
+    console.log(`| ${o.name} | ${o.calls} | ${o.ms.toFixed(0)} | ${pct(o.ms, torchUpdate)} |`);
+  }
+  console.log(
+    `\nthe top ${torch.ops.length} operators: ${pct(opTotal, torchUpdate)} of the update`,
+  );
+}
 disposeState(state);
 tf.dispose([
   ...fakeGrads.values(),
