@@ -92,6 +92,8 @@ export const trainOptions = {
   "rollout-grow": { type: "string" },
   "geco-init": { type: "string" },
   "geco-lr": { type: "string" },
+  "kl-hold": { type: "string" },
+  "kl-grow": { type: "string" },
   seed: { type: "string" },
   "data-seed": { type: "string" },
   "train-size": { type: "string" },
@@ -158,6 +160,13 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
   const noiseMode = flags["noise-mode"] ?? preset.noiseMode;
   const stochastic = !model.deterministic;
   const framesPerUpdate = int("frames-per-update", preset.framesPerUpdate, 0);
+  if (!stochastic && (flags["kl-hold"] ?? flags["kl-grow"]) !== undefined) {
+    throw new UsageError(
+      "--kl-hold and --kl-grow apply to the stochastic variant only (add --stochastic)",
+    );
+  }
+  const klHold = int("kl-hold", preset.klWarmup?.hold ?? 0, 0);
+  const klGrow = int("kl-grow", preset.klWarmup?.grow ?? 0, 0);
   const steps = int("steps", preset.steps);
   const lrDecay = num("lr-decay", preset.lrDecay);
   const settings: RunSettings = {
@@ -167,6 +176,7 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
       model,
       ...(framesPerUpdate > 0 ? { framesPerUpdate } : {}),
       ...(hold + grow > 0 ? { curriculum: { from: start, hold, grow } } : {}),
+      ...(stochastic && klHold + klGrow > 0 ? { klWarmup: { hold: klHold, grow: klGrow } } : {}),
     },
     ...(stochastic
       ? {
@@ -283,6 +293,13 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
         c === undefined ||
         (Number.isInteger(c.from) && c.from >= 1 && c.from <= m.rolloutSteps),
       `--rollout-start must be an integer in [1, --rollout-steps = ${m.rolloutSteps}], got ${s.objective.curriculum?.from}`,
+    ),
+    check(
+      s.objective.klWarmup,
+      (w) =>
+        w === undefined ||
+        (!m.deterministic && [w.hold, w.grow].every((u) => Number.isInteger(u) && u >= 0)),
+      `--kl-hold and --kl-grow must be integers >= 0 on the stochastic variant, got ${s.objective.klWarmup?.hold} and ${s.objective.klWarmup?.grow}`,
     ),
     check(
       s.objective.curriculum,

@@ -64,6 +64,8 @@ For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --state-channels N --encoder-width N --encoder-layers N --fpsi-width N --fpsi-layers N
   --hamiltonian-width N --hamiltonian-layers N --decoder-width N
   --geco-tolerance X --geco-init X --geco-lr X
+  --kl-hold U --kl-grow V   stochastic: the KL's weight is 0 for U updates, then grows
+                         linearly to 1 over V more (a warm-up; default none)
   --frames-per-update N  score N random predicted frames per update (0: all; small preset 6)
   --rollout-start N --rollout-hold U --rollout-grow V   curriculum: N-step rollouts for U
                          updates, then growing linearly to --rollout-steps over V updates
@@ -209,6 +211,10 @@ export const run = async (argv: string[]): Promise<number> => {
     `train: HGN on ${settings.data.system} (${m.size} px, ${m.hamiltonian} H, ${m.integrator}, dt ${m.dt}, ` +
       `${m.rolloutSteps}-step rollouts${
         c ? ` after ${c.from} for ${c.hold} updates, growing over ${c.grow}` : ""
+      }${
+        settings.objective.klWarmup
+          ? `, KL weight 0 for ${settings.objective.klWarmup.hold} updates, reaching 1 over ${settings.objective.klWarmup.grow}`
+          : ""
       }, batch ${settings.train.batchSize}, data ${settings.data.dir ?? "generated"}) -> ${dir}`,
   );
   const fmt = (x: number | undefined, digits = 3) =>

@@ -123,6 +123,16 @@ const CASES: readonly Case[] = [
     error: /--deterministic and --stochastic contradict each other/,
   },
   {
+    name: "a KL warm-up on the deterministic variant",
+    args: ["train", "--kl-hold", "100", "--out", "@/r"],
+    error: /--kl-hold and --kl-grow apply to the stochastic variant only/,
+  },
+  {
+    name: "a negative KL warm-up",
+    args: ["train", "--stochastic", "--kl-grow", "-5", "--out", "@/r"],
+    error: /--kl-grow must be an integer >= 0, got '-5'/,
+  },
+  {
     name: "a hexadecimal count",
     args: ["train", "--steps", "0x10", "--out", "@/r"],
     error: /--steps must be a number, got '0x10'/,

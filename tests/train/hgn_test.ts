@@ -86,6 +86,31 @@ Deno.test("train: a curriculum trains on rollouts growing to the full length, an
   disposeState(resumed);
 });
 
+Deno.test("train: a KL warm-up weighs the stochastic variant's KL 0, then linearly up to 1, and checkpoints keep it", async () => {
+  const model = { ...TINY, deterministic: false };
+  const config = { model, klWarmup: { hold: 2, grow: 4 }, geco: GECO };
+  const b = batch();
+  const fresh = initState(constrained(hgn), config, OPTIONS);
+  // the same seed draws the same posterior sample at every step, so only the weight differs
+  const at = (step: number) =>
+    tf.tidy(() => {
+      const out = hgnLoss(config, fresh.params, b, { seed: 0, step });
+      return [out.loss.dataSync()[0], out.metrics.kl.dataSync()[0]];
+    });
+  const weights = [0, 1, 2, 3, 4, 6, 9].map((step) => {
+    const [loss, kl] = at(step);
+    ok(kl > 0, `kl ${kl} at ${step}`);
+    return loss / kl;
+  });
+  const expected = [0, 0, 0, 0.25, 0.5, 1, 1];
+  ok(weights.every((w, i) => Math.abs(w - expected[i]) < 1e-6), `${weights}`);
+  const resumed = await roundTrip(constrained(hgn), fresh);
+  deepStrictEqual(resumed.config.klWarmup, config.klWarmup);
+  b.dispose();
+  disposeState(fresh);
+  disposeState(resumed);
+});
+
 Deno.test("train: the variants (stochastic with GECO, no f_psi, Euler, general H) each take a finite step", async () => {
   const b = batch();
   for (

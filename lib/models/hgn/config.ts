@@ -7,6 +7,7 @@
 import type { E } from "../../deps/fp.ts";
 import { check, type Errors, validateAll } from "../../core/validation.ts";
 import { integrators } from "../../core/registry.ts";
+import type { KlWarmup } from "./loss.ts";
 
 /** How the Hamiltonian network is built. */
 export type HamiltonianKind = "separable" | "general";
@@ -108,6 +109,8 @@ export interface HgnRecipe {
   /** GECO's initial multiplier and its learning rate (stochastic variant) */
   readonly gecoInit: number;
   readonly gecoLearningRate: number;
+  /** the stochastic variant's KL warm-up (absent: full weight from the start) */
+  readonly klWarmup?: KlWarmup;
   /** predicted frames scored per update (0: all) */
   readonly framesPerUpdate: number;
   /** where the data's noise goes */

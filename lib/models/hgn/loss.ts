@@ -30,6 +30,22 @@ export interface RolloutCurriculum {
   readonly grow: number;
 }
 
+/**
+ * A KL warm-up for the stochastic variant: weight 0 for the first `hold` updates, then growing
+ * linearly to 1 over `grow` more (the reference code's `elbo_beta_delay` is `hold` 0). Under
+ * GECO with the KL at full weight from the start, the KL empties the posterior while the decoder
+ * is still at the mean frame, and it never refills: Adam normalises each weight's step, so even a
+ * small KL weight moves the posterior's mean and spread at the full learning rate while the MSE's
+ * gradient on them is still noise. With the weight at 0 the model first learns as the
+ * deterministic variant does, with its posterior narrow, and only then pays for what it carries.
+ */
+export interface KlWarmup {
+  /** updates at weight 0 */
+  readonly hold: number;
+  /** updates after those until weight 1 (0: a jump) */
+  readonly grow: number;
+}
+
 /** The configuration of the HGN model record: the network and how an update scores it. */
 export interface HgnObjectiveConfig {
   readonly model: HgnConfig;
@@ -41,7 +57,28 @@ export interface HgnObjectiveConfig {
   readonly framesPerUpdate?: number;
   /** a rollout-length curriculum (absent: every update rolls out `model.rolloutSteps`) */
   readonly curriculum?: RolloutCurriculum;
+  /** the stochastic variant's KL weight over training (absent: 1 from the start) */
+  readonly klWarmup?: KlWarmup;
 }
+
+/**
+ * The weight of the KL at update `step` (0-based) under the config's warm-up.
+ *
+ * @example
+ * ```ts
+ * import { klWeightAt, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const config = { model: SMALL_HGN, klWarmup: { hold: 100, grow: 100 } };
+ * deepStrictEqual([0, 99, 100, 150, 200, 500].map((u) => klWeightAt(config, u)), [0, 0, 0, 0.5, 1, 1]);
+ * deepStrictEqual(klWeightAt({ ...config, klWarmup: { hold: 10, grow: 0 } }, 10), 1);
+ * deepStrictEqual(klWeightAt({ model: SMALL_HGN }, 0), 1);
+ * ```
+ */
+export const klWeightAt = (config: HgnObjectiveConfig, step: number): number => {
+  const w = config.klWarmup;
+  if (!w || step >= w.hold + w.grow) return 1;
+  return step < w.hold ? 0 : (step - w.hold) / w.grow;
+};
 
 /**
  * The rollout length of update `step` (0-based) under the config's curriculum.
@@ -134,7 +171,9 @@ export const hgnLoss = (
     gaussianKl(output.mean, output.logStd),
     latentEntries / pixelsAndTime,
   ) as tf.Scalar;
-  return { loss: kl, constraint: mse, metrics: { mse, kl, rolloutSteps } };
+  const weight = klWeightAt(config, context.step);
+  const loss = weight === 1 ? kl : tf.mul(kl, weight) as tf.Scalar;
+  return { loss, constraint: mse, metrics: { mse, kl, rolloutSteps } };
 };
 
 /**
