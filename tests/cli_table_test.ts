@@ -1,7 +1,7 @@
 // `cli.ts table`: cells are deterministic, independent jobs (a cell run twice gives the same
 // JSON, cells run as parallel processes assemble into one table, a finished cell is never
 // recomputed), and bad input is one line.
-import { ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./_cli.ts";
 
@@ -90,6 +90,30 @@ Deno.test("cli table: a cell stopped before its first checkpoint starts over", a
   }
 });
 
+Deno.test("cli table: the stochastic rows train with the KL warm-up, a share of the budget; a folder from before it had none", async () => {
+  const out = await Deno.makeTempDir({ prefix: "table_warmup_" });
+  try {
+    const args = [...TINY, "--budget", "3", "--kl-warmup", "0.34", "--out", out];
+    const r = await runCli("table", ...args, "--cell", "pendulum/hgn-leapfrog");
+    strictEqual(r.code, 0, r.stderr);
+    const config = JSON.parse(
+      await Deno.readTextFile(join(out, "pendulum", "hgn-leapfrog", "run", "config.json")),
+    );
+    deepStrictEqual(config.objective.klWarmup, { hold: 1, grow: 1 });
+    // settings.json written before the setting existed: the table had no warm-up
+    const file = join(out, "settings.json");
+    const { klWarmup: _, ...old } = JSON.parse(await Deno.readTextFile(file));
+    await Deno.writeTextFile(file, JSON.stringify(old));
+    const refused = await runCli("table", ...args, "--assemble");
+    strictEqual(refused.code, 2);
+    ok(/holds a table with klWarmup 0, not 0\.34/.test(refused.stderr), refused.stderr);
+    const accepted = await runCli("table", ...args, "--kl-warmup", "0", "--assemble");
+    strictEqual(accepted.code, 0, accepted.stderr);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("cli table: bad input is one line, exit 2", async () => {
   for (
     const [args, pattern] of [
@@ -101,6 +125,7 @@ Deno.test("cli table: bad input is one line, exit 2", async () => {
       [["--budget", "0"], /--budget must be an integer/],
       [["--noise-mode", "loud"], /--noise-mode must be initial, observation or none/],
       [["--cell", "pendulum/hnn", "--assemble"], /--cell and --assemble contradict/],
+      [["--kl-warmup", "0.6"], /--kl-warmup must be in \[0, 0\.5\]/],
     ] as const
   ) {
     const r = await runCli("table", ...args);
