@@ -11,6 +11,7 @@
  */
 import { setWasmPaths, tf, wasmDistUrl } from "../deps/tf.ts";
 import { registerHigherOrderGradients } from "./gradients.ts";
+import { registerKernelFixes } from "./kernels.ts";
 
 /** A backend a user may ask for. */
 export type BackendRequest = "auto" | "webgpu" | "wasm" | "cpu";
@@ -192,7 +193,7 @@ const quietFirstCpuWrite = (): void => {
  * backend that cannot start throws an `Error` that says why and what is available; `auto`
  * never throws while cpu works. It also registers the verified higher-order gradients
  * ({@link registerHigherOrderGradients}, idempotent), so every backend it starts differentiates
- * correctly to second order.
+ * correctly to second order, and the faster paths of slow kernels ({@link registerKernelFixes}).
  *
  * @example
  * ```ts
@@ -208,6 +209,7 @@ export const useBackend = async (
   log?: (line: string) => void,
 ): Promise<BackendChoice> => {
   registerHigherOrderGradients();
+  registerKernelFixes();
   const adapter = request === "auto" || request === "webgpu"
     ? await probeGpuAdapter()
     : { description: "not probed", present: false, software: false };

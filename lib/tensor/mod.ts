@@ -15,6 +15,7 @@
 export { tf } from "../deps/tf.ts";
 export * from "./backend.ts";
 export * from "./gradients.ts";
+export * from "./kernels.ts";
 export * from "./space.ts";
 export * from "./hamiltonian.ts";
 export * from "./nn.ts";
