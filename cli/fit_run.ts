@@ -105,6 +105,11 @@ export interface RunFitOptions<C, P extends Params, B> {
   readonly command: string;
   /** the permissions the resume command needs besides read and write on the run */
   readonly extraPermissions?: string;
+  /**
+   * the command line that resumes this run, printed after a signal (default: the command with
+   * `--resume DIR`); for a run inside a bigger job, e.g. a table cell, the job's own command
+   */
+  readonly resumeCommand?: string;
   readonly dir: string;
   readonly state: TrainState<C, P, B>;
   readonly source: BatchSource<B>;
@@ -239,7 +244,10 @@ const fitRun = async <C, P extends Params, B>(
     const q = shellQuote(dir);
     const extra = o.extraPermissions ? ` ${o.extraPermissions}` : "";
     console.log(
-      `${o.command}: resume with: deno run --allow-read --allow-write=${q}${extra} cli.ts ${o.command} --resume ${q}`,
+      `${o.command}: resume with: ${
+        o.resumeCommand ??
+          `deno run --allow-read --allow-write=${q}${extra} cli.ts ${o.command} --resume ${q}`
+      }`,
     );
   }
   return { reason, signal, checkpoint };

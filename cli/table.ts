@@ -35,7 +35,14 @@ import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/
 import { scorePredictions, toBatch } from "../lib/tensor/frames.ts";
 import { frameWindows, sequenceBytes } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts";
-import { defaultThreads, readRunJson, resumeState, runFit, signalStatus } from "./fit_run.ts";
+import {
+  defaultThreads,
+  readRunJson,
+  resumeState,
+  runFit,
+  shellQuote,
+  signalStatus,
+} from "./fit_run.ts";
 import { loadRunState, readSettings } from "./hgn_run.ts";
 import * as train from "./train.ts";
 import { intFlag, numberFlag, type Options, parseFlags, UsageError } from "./usage.ts";
@@ -348,6 +355,7 @@ const pixelCell = async (
   model: TableModel,
   dir: string,
   reader: ExampleReader,
+  again: string,
 ): Promise<{ status: number; predict?: Predictor; dispose?: () => void }> => {
   const runDir = join(dir, "run");
   const config = pixelConfig(system, model);
@@ -373,7 +381,7 @@ const pixelCell = async (
   const fmt = (x: number) => x.toExponential(3);
   const result = await runFit({
     command: "table",
-    extraPermissions: "--allow-sys=systemMemoryInfo",
+    resumeCommand: again,
     dir: runDir,
     state,
     source: frameWindows(reader, { seed: s.seed, batchSize: 64 }, 3),
@@ -412,6 +420,7 @@ const runCell = async (
   system: TableSystem,
   model: TableModel,
   backend: string,
+  again: string,
 ): Promise<number> => {
   const dir = join(out, system, model);
   const file = join(dir, "cell.json");
@@ -424,8 +433,14 @@ const runCell = async (
   const reader = readerFor(s, system);
   const cell = TABLE_MODELS[model].kind === "hgn"
     ? await hgnCell(s, system, model, dir, backend)
-    : await pixelCell(s, system, model, dir, reader);
-  if (cell.status !== 0 || !cell.predict) return cell.status;
+    : await pixelCell(s, system, model, dir, reader, again);
+  if (cell.status !== 0 || !cell.predict) {
+    // a pixel cell's runFit printed this line; an HGN cell's printed train's own
+    if (TABLE_MODELS[model].kind === "hgn" && (cell.status === 130 || cell.status === 143)) {
+      console.log(`table: ${system}/${model} resumes from its checkpoint with: ${again}`);
+    }
+    return cell.status;
+  }
   try {
     const result: CellResult = {
       system,
@@ -650,6 +665,10 @@ export const run = async (argv: string[]): Promise<number> => {
   const out = flags.out ?? join("runs", `table-${settings.protocol}-${settings.budget}`);
   if (out.trim() === "") throw new UsageError("--out must not be empty");
   await claimTable(settings, out);
+  // the same command resumes every unfinished cell (a finished one is never recomputed)
+  const again = `deno run --allow-read --allow-write=${
+    shellQuote(out)
+  } --allow-sys=systemMemoryInfo cli.ts table ${argv.map(shellQuote).join(" ")}`;
   if (flags.assemble) {
     console.log(await assemble(settings, out));
     return 0;
@@ -657,7 +676,7 @@ export const run = async (argv: string[]): Promise<number> => {
   await useBackend(backend as BackendRequest);
   for (const system of systems) {
     for (const model of models) {
-      const status = await runCell(settings, out, system, model, backend);
+      const status = await runCell(settings, out, system, model, backend, again);
       if (status !== 0) return status;
     }
   }
