@@ -3,7 +3,7 @@
 // recomputed), and bad input is one line.
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { runCli } from "./_cli.ts";
+import { interruptCli, runCli } from "./_cli.ts";
 
 const TINY = [
   "--threads",
@@ -109,6 +109,24 @@ Deno.test("cli table: the stochastic rows train with the KL warm-up, a share of 
     ok(/holds a table with klWarmup 0, not 0\.34/.test(refused.stderr), refused.stderr);
     const accepted = await runCli("table", ...args, "--kl-warmup", "0", "--assemble");
     strictEqual(accepted.code, 0, accepted.stderr);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("cli table: Ctrl-C in a cell keeps its checkpoint and names the table command that resumes it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "table_interrupt_" });
+  try {
+    const args = [...TINY, "--budget", "30", "--cell", "pendulum/hnn", "--out", out];
+    const r = await interruptCli("SIGINT", /step 10\/30/, "table", ...args);
+    strictEqual(r.code, 130, r.stdout);
+    const hint = r.stdout.match(/resume with: (.*)/)?.[1] ?? "";
+    ok(/cli\.ts table .*--cell pendulum\/hnn/.test(hint) && !/--resume/.test(hint), r.stdout);
+    // the same command picks the cell up from its checkpoint and finishes it
+    const again = await runCli("table", ...args);
+    strictEqual(again.code, 0, again.stderr);
+    ok(/resuming .* at step [1-9]\d*/.test(again.stdout), again.stdout);
+    ok((await Deno.stat(join(out, "pendulum", "hnn", "cell.json"))).isFile);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
