@@ -288,7 +288,8 @@ const hgnCell = async (
   const warmup = Math.floor(s.klWarmup * s.budget);
   const argv = started ? ["--resume", runDir, "--backend", backend, "--threads", threads] : [
     ...flags,
-    ...(flags.includes("--stochastic") && warmup > 0
+    // explicit even when 0: the small preset has a warm-up of its own
+    ...(flags.includes("--stochastic")
       ? ["--kl-hold", String(warmup), "--kl-grow", String(warmup)]
       : []),
     "--system",

@@ -65,7 +65,7 @@ For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --hamiltonian-width N --hamiltonian-layers N --decoder-width N
   --geco-tolerance X --geco-init X --geco-lr X
   --kl-hold U --kl-grow V   stochastic: the KL's weight is 0 for U updates, then grows
-                         linearly to 1 over V more (a warm-up; default none)
+                         linearly to 1 over V more (small preset 300 and 300; paper: none)
   --frames-per-update N  score N random predicted frames per update (0: all; small preset 6)
   --rollout-start N --rollout-hold U --rollout-grow V   curriculum: N-step rollouts for U
                          updates, then growing linearly to --rollout-steps over V updates

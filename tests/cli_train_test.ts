@@ -2,6 +2,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { interruptCli, runCli, runCliIn } from "./_cli.ts";
+import { settingsFromFlags } from "../cli/hgn_settings.ts";
 
 const TINY_FLAGS = [
   // two workers whatever the machine: the default (every core) would vary with it
@@ -324,4 +325,17 @@ Deno.test("cli train: bad settings are one line naming every problem", async () 
   const resume = await runCli("train", "--resume", "/nonexistent/run");
   strictEqual(resume.code, 2);
   ok(/config.json not found: '\/nonexistent\/run' is not a run directory/.test(resume.stderr));
+});
+
+Deno.test("cli train: the small preset's stochastic variant warms its KL up unless told not to; the deterministic one has none", () => {
+  const warmup = (flags: Record<string, string | boolean>) =>
+    settingsFromFlags(flags).objective.klWarmup;
+  deepStrictEqual(warmup({ stochastic: true }), { hold: 300, grow: 300 });
+  deepStrictEqual(warmup({ stochastic: true, "kl-hold": "0", "kl-grow": "50" }), {
+    hold: 0,
+    grow: 50,
+  });
+  strictEqual(warmup({ stochastic: true, "kl-hold": "0", "kl-grow": "0" }), undefined);
+  strictEqual(warmup({}), undefined);
+  strictEqual(warmup({ preset: "paper" }), undefined);
 });
