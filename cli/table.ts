@@ -272,6 +272,9 @@ const summarise = (s: SplitScores) => ({
   perStepMse: s.perStepMse,
 });
 
+/** The updates a stochastic HGN row holds its KL at weight 0, and then takes to reach 1. */
+const warmupUpdates = (s: TableSettings): number => Math.floor(s.klWarmup * s.budget);
+
 /** Trains (or resumes) an HGN cell through `train` and returns its predictor. */
 const hgnCell = async (
   s: TableSettings,
@@ -285,7 +288,7 @@ const hgnCell = async (
   const p = PROTOCOLS[s.protocol];
   const threads = String(s.threads);
   const flags: readonly string[] = TABLE_MODELS[model].flags;
-  const warmup = Math.floor(s.klWarmup * s.budget);
+  const warmup = warmupUpdates(s);
   const argv = started ? ["--resume", runDir, "--backend", backend, "--threads", threads] : [
     ...flags,
     // explicit even when 0: the small preset has a warm-up of its own
@@ -510,7 +513,7 @@ frames), mean ± std over sequences. The encoder sees ${
   }. The paper trained 15,000 updates per row; these rows had ${s.budget}${
     s.klWarmup > 0
       ? `; the stochastic HGN rows' KL weight was 0 for the first ${
-        Math.floor(s.klWarmup * s.budget)
+        warmupUpdates(s)
       } and reached 1 over as many more`
       : ""
   }.

@@ -98,13 +98,17 @@ const rowsOf = (t: WireTensor, from: number, n: number): WireTensor => {
   return { shape: [n, ...t.shape.slice(1)], values: t.values.slice(from * per, (from + n) * per) };
 };
 
-const sliceTree = (tree: WireTree, from: number, n: number): WireTree => {
+/** `f` of the batch's tensor, or of each tensor of its record (`null` stays `null`). */
+const mapWire = <T>(tree: WireTree, f: (t: WireTensor) => T): T | Record<string, T> | null => {
   if (tree === null) return null;
-  if ("shape" in tree && "values" in tree) return rowsOf(tree as WireTensor, from, n);
-  const out: Record<string, WireTensor> = {};
-  for (const [k, v] of Object.entries(tree)) out[k] = rowsOf(v, from, n);
+  if ("shape" in tree && "values" in tree) return f(tree as WireTensor);
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(tree)) out[k] = f(v);
   return out;
 };
+
+const sliceTree = (tree: WireTree, from: number, n: number): WireTree =>
+  mapWire(tree, (t) => rowsOf(t, from, n));
 
 /**
  * A wire batch as tensors again.
@@ -119,16 +123,8 @@ const sliceTree = (tree: WireTree, from: number, n: number): WireTree => {
  * deepStrictEqual(t.shape, [2, 1]);
  * ```
  */
-export const fromWire = (tree: WireTree): unknown => {
-  if (tree === null) return null;
-  if ("shape" in tree && "values" in tree) {
-    const t = tree as WireTensor;
-    return tf.tensor(t.values, [...t.shape]);
-  }
-  const out: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(tree)) out[k] = tf.tensor(v.values, [...v.shape]);
-  return out;
-};
+export const fromWire = (tree: WireTree): unknown =>
+  mapWire(tree, (t) => tf.tensor(t.values, [...t.shape]));
 
 /**
  * How `rows` examples split over `workers`: contiguous slices, the first `rows mod workers` one
