@@ -9,15 +9,22 @@
  *   replacement transposes the flagged operands with wasm's own `Transpose` kernel and calls the
  *   stock kernel without flags: the same products, as exact as before, in the time of a transpose
  *   and a plain product.
+ * - **wasm `Slice`, `SplitV` and `Unpack`**: the stock slice copies the WHOLE input out of the
+ *   wasm heap (`readSync`) before it copies the window, so taking one frame of a 12.9M-float batch
+ *   costs as much as copying the batch (40 ms); from rank 5 it then walks the window element by
+ *   element in JavaScript (1.4 s for a tenth of the same batch). `SplitV` and `Unpack` call it
+ *   once per output, so an `n`-way split copies the input `n` times. The replacements read the
+ *   input in place (a view of the heap) and copy each contiguous run of the window once, at any
+ *   rank.
+ * - **wasm `Reverse`**: the stock kernel computes every element's source index apart; each input
+ *   gradient of a convolution flips its filter, ~190 times per update of the small HGN preset
+ *   (9% of its kernel time). The replacement copies the blocks below the last reversed axis whole.
  *
  * @module
  */
 import { tf } from "../deps/tf.ts";
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
-
-/** The stock `BatchMatMul` kernel of wasm, captured before it is replaced (`undefined`: none). */
-export const stockWasmMatMul: tf.KernelConfig | undefined = tf.getKernel("BatchMatMul", "wasm");
 
 /** The last two axes of `x` swapped, by wasm's `Transpose` kernel. */
 const swapLastAxes = (
@@ -28,6 +35,181 @@ const swapLastAxes = (
   const r = x.shape.length;
   const perm = Array.from({ length: r }, (_, i) => i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i);
   return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+};
+
+/**
+ * The stock wasm kernels that {@link registerKernelFixes} replaces, captured before it does, by
+ * kernel name (`undefined`: the backend lacks it). Benchmarks register them back to compare.
+ */
+export const stockWasmKernels: Readonly<Record<string, tf.KernelConfig | undefined>> = Object
+  .fromEntries(
+    ["BatchMatMul", "Reverse", "Slice", "SplitV", "Unpack"].map((
+      name,
+    ) => [name, tf.getKernel(name, "wasm")]),
+  );
+
+/** The parts of tfjs-backend-wasm's backend that the slice kernels use. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** Row-major strides of `shape`. */
+const stridesOf = (shape: readonly number[]): number[] => {
+  const stride = new Array<number>(shape.length);
+  for (let a = shape.length - 1, s = 1; a >= 0; s *= shape[a], a--) stride[a] = s;
+  return stride;
+};
+
+/**
+ * Fills `dst` in order with blocks of `run` elements of `src`: the first block starts at `start`,
+ * and the next one's start is found by an odometer over `counts` (last axis fastest) that moves
+ * `steps[a]` elements of `src` (negative: backwards) per index of axis `a`.
+ */
+const copyBlocks = (
+  src: Float32Array | Int32Array | Uint8Array,
+  dst: Float32Array | Int32Array | Uint8Array,
+  run: number,
+  start: number,
+  counts: readonly number[],
+  steps: readonly number[],
+): void => {
+  const index = new Array<number>(counts.length).fill(0);
+  let from = start;
+  for (let to = 0; to < dst.length; to += run) {
+    if (run >= 16) dst.set(src.subarray(from, from + run), to);
+    else for (let i = 0; i < run; i++) dst[to + i] = src[from + i];
+    for (let a = counts.length - 1; a >= 0; a--) {
+      from += steps[a];
+      if (++index[a] < counts[a]) break;
+      from -= counts[a] * steps[a];
+      index[a] = 0;
+    }
+  }
+};
+
+/**
+ * A new tensor of `shape` and `x`'s dtype, filled by `fill(src, dst)` from views of the heap
+ * taken after the allocation (allocating may grow the heap and detach older views).
+ */
+const fillOutput = (
+  backend: WasmHeap,
+  x: tf.TensorInfo,
+  shape: number[],
+  fill: (
+    src: Float32Array | Int32Array | Uint8Array,
+    dst: Float32Array | Int32Array | Uint8Array,
+  ) => void,
+): tf.TensorInfo => {
+  const out = backend.makeOutput(shape, x.dtype);
+  if (shape.every((n) => n > 0)) {
+    fill(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out));
+  }
+  return out;
+};
+
+/**
+ * Copies the window `[begin, begin + size)` of `x` into a new tensor of shape `size`, reading
+ * `x` in place: the window's innermost contiguous run (its last axis, widened over every trailing
+ * axis it spans whole) is one block; the axes before it are walked by {@link copyBlocks}.
+ */
+const sliceWindow = (
+  backend: WasmHeap,
+  x: tf.TensorInfo,
+  begin: readonly number[],
+  size: number[],
+): tf.TensorInfo =>
+  fillOutput(backend, x, size, (src, dst) => {
+    const shape = x.shape;
+    if (shape.length === 0) return void (dst[0] = src[0]);
+    const stride = stridesOf(shape);
+    let k = shape.length - 1; // axes after k are whole: the run spans them
+    while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
+    const start = begin.reduce((sum, b, a) => sum + b * stride[a], 0);
+    copyBlocks(src, dst, size[k] * stride[k], start, size.slice(0, k), stride.slice(0, k));
+  });
+
+/**
+ * `x` reversed along `axes`, reading `x` in place: everything after the last reversed axis is
+ * one block; the axes up to it are walked by {@link copyBlocks}, backwards on the reversed ones.
+ */
+const reverseAxes = (backend: WasmHeap, x: tf.TensorInfo, axes: readonly number[]) =>
+  fillOutput(backend, x, [...x.shape], (src, dst) => {
+    const shape = x.shape;
+    const last = Math.max(...axes);
+    const stride = stridesOf(shape);
+    const counts = shape.slice(0, last + 1);
+    const steps = counts.map((_, a) => axes.includes(a) ? -stride[a] : stride[a]);
+    const start = counts.reduce(
+      (sum, n, a) => sum + (axes.includes(a) ? (n - 1) * stride[a] : 0),
+      0,
+    );
+    copyBlocks(src, dst, stride[last], start, counts, steps);
+  });
+
+/** `Slice` on wasm, reading its input in place; strings go to the stock kernel. */
+const sliceKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
+  const { inputs, backend, attrs } = params;
+  const x = (inputs as { x: tf.TensorInfo }).x;
+  if (x.dtype === "string") return fallback.kernelFunc(params);
+  const { begin, size } = attrs as { begin: number | number[]; size: number | number[] };
+  const [b, s] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, begin, size);
+  tf.slice_util.assertParamsValid(x as tf.TensorInfo as tf.Tensor, b, s);
+  return sliceWindow(backend as unknown as WasmHeap, x, b, s);
+};
+
+/** `SplitV` on wasm: consecutive windows along `axis`, each copied once. */
+const splitVKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
+  const { inputs, backend, attrs } = params;
+  const x = (inputs as { x: tf.TensorInfo }).x;
+  if (x.dtype === "string") return fallback.kernelFunc(params);
+  const { numOrSizeSplits, axis } = attrs as { numOrSizeSplits: number | number[]; axis: number };
+  const [ax] = tf.util.parseAxisParam(axis, x.shape);
+  const sizes = tf.backend_util.prepareSplitSize(
+    x as tf.TensorInfo as tf.Tensor,
+    numOrSizeSplits,
+    ax,
+  );
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((n) => {
+    const size = [...x.shape];
+    size[ax] = n;
+    const part = sliceWindow(backend as unknown as WasmHeap, x, begin, size);
+    begin[ax] += n;
+    return part;
+  });
+};
+
+/** `Unpack` on wasm: each index along `axis` copied once, that axis dropped. */
+const unpackKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
+  const { inputs, backend, attrs } = params;
+  const x = (inputs as { value: tf.TensorInfo }).value;
+  if (x.dtype === "string") return fallback.kernelFunc(params);
+  const ax = tf.util.parseAxisParam((attrs as { axis: number }).axis, x.shape)[0];
+  const outShape = x.shape.filter((_, a) => a !== ax);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  const size = [...x.shape];
+  size[ax] = 1;
+  return Array.from({ length: x.shape[ax] }, (_, i) => {
+    begin[ax] = i;
+    const part = sliceWindow(backend as unknown as WasmHeap, x, begin, size);
+    return { ...part, shape: outShape };
+  });
+};
+
+/** `Reverse` on wasm, reading its input in place; strings and scalars go to the stock kernel. */
+const reverseKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
+  const { inputs, backend, attrs } = params;
+  const x = (inputs as { x: tf.TensorInfo }).x;
+  const axes = tf.util.parseAxisParam((attrs as { dims: number | number[] }).dims, x.shape);
+  if (x.dtype === "string" || axes.length === 0) return fallback.kernelFunc(params);
+  return reverseAxes(backend as unknown as WasmHeap, x, axes);
+};
+
+/** Replaces `config`'s kernel function on its backend (idempotence is the caller's). */
+const replaceKernel = (config: tf.KernelConfig, kernelFunc: tf.KernelFunc): void => {
+  tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel({ ...config, kernelFunc });
 };
 
 let registered = false;
@@ -54,29 +236,30 @@ let registered = false;
 export const registerKernelFixes = (): void => {
   if (registered) return;
   registered = true;
-  const stock = stockWasmMatMul;
+  const { Reverse, Slice, SplitV, Unpack } = stockWasmKernels;
+  if (Reverse) replaceKernel(Reverse, reverseKernel(Reverse));
+  if (Slice) replaceKernel(Slice, sliceKernel(Slice));
+  if (SplitV) replaceKernel(SplitV, splitVKernel(SplitV));
+  if (Unpack) replaceKernel(Unpack, unpackKernel(Unpack));
+  const matMul = stockWasmKernels.BatchMatMul;
   const transpose = tf.getKernel("Transpose", "wasm")?.kernelFunc;
-  if (!stock || !transpose) return;
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({
-    ...stock,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return stock.kernelFunc({ inputs, backend, attrs });
-      const { a: a0, b: b0 } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const a = transposeA ? swapLastAxes(transpose, a0, backend) : a0;
-      const b = transposeB ? swapLastAxes(transpose, b0, backend) : b0;
-      try {
-        return stock.kernelFunc({
-          inputs: { a, b },
-          backend,
-          attrs: { ...attrs, transposeA: false, transposeB: false },
-        });
-      } finally {
-        const data = backend as { disposeData(id: unknown): boolean };
-        if (transposeA) data.disposeData(a.dataId);
-        if (transposeB) data.disposeData(b.dataId);
-      }
-    },
+  if (!matMul || !transpose) return;
+  replaceKernel(matMul, ({ inputs, backend, attrs }) => {
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return matMul.kernelFunc({ inputs, backend, attrs });
+    const { a: a0, b: b0 } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const a = transposeA ? swapLastAxes(transpose, a0, backend) : a0;
+    const b = transposeB ? swapLastAxes(transpose, b0, backend) : b0;
+    try {
+      return matMul.kernelFunc({
+        inputs: { a, b },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
+    } finally {
+      const data = backend as { disposeData(id: unknown): boolean };
+      if (transposeA) data.disposeData(a.dataId);
+      if (transposeB) data.disposeData(b.dataId);
+    }
   });
 };

@@ -1,9 +1,10 @@
 // The faster kernel paths (lib/tensor/kernels.ts): wasm's BatchMatMul with transpose flags gives
 // the float64 product of the transposed operands for every rank and flag combination, replaces
-// the stock kernel, and leaks no backend memory. (Its first and second derivatives are checked
+// the stock kernel, and leaks no backend memory; wasm's Slice, SplitV, Unpack and Reverse copy
+// what an index-by-index reference copies, at every rank from 1 to 6 and for every dtype. (Its first and second derivatives are checked
 // against finite differences with the other kernels, in gradients_test.ts, on wasm.)
-import { ok, strictEqual } from "node:assert/strict";
-import { stockWasmMatMul, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { stockWasmKernels, tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { values } from "./_numeric.ts";
 
 await useBackend("wasm");
@@ -42,8 +43,9 @@ const reference = (
 };
 
 Deno.test("kernels: wasm's BatchMatMul is replaced by the transpose-first path", () => {
-  ok(stockWasmMatMul !== undefined);
-  ok(tf.getKernel("BatchMatMul", "wasm")?.kernelFunc !== stockWasmMatMul.kernelFunc);
+  const stock = stockWasmKernels.BatchMatMul;
+  ok(stock !== undefined);
+  ok(tf.getKernel("BatchMatMul", "wasm")?.kernelFunc !== stock.kernelFunc);
 });
 
 Deno.test("kernels: wasm matMul with every flag combination and rank equals the float64 product", async () => {
@@ -89,4 +91,146 @@ Deno.test("kernels: the transposed operands are freed (no backend memory grows)"
   }
   strictEqual(backend.numDataIds(), before);
   tf.dispose([a, b]);
+});
+
+/** The window `[begin, begin + size)` of a row-major array of `shape`, index by index. */
+const windowOf = (
+  x: ArrayLike<number>,
+  shape: number[],
+  begin: number[],
+  size: number[],
+): number[] => {
+  const out: number[] = [];
+  const total = size.reduce((p, q) => p * q, 1);
+  for (let i = 0; i < total; i++) {
+    let rest = i;
+    let flat = 0;
+    let stride = 1;
+    const idx = new Array<number>(size.length);
+    for (let a = size.length - 1; a >= 0; a--) {
+      idx[a] = rest % size[a];
+      rest = Math.floor(rest / size[a]);
+    }
+    for (let a = size.length - 1; a >= 0; a--) {
+      flat += (begin[a] + idx[a]) * stride;
+      stride *= shape[a];
+    }
+    out.push(x[flat]);
+  }
+  return out;
+};
+
+/** Seeded integers in [0, n). */
+const draws = (seed: number) => {
+  const u = values(seed, 4096, (r) => r());
+  let i = 0;
+  return (n: number) => Math.floor(u[i++ % u.length] * n);
+};
+
+Deno.test("kernels: wasm's Slice, SplitV, Unpack and Reverse are replaced", () => {
+  for (const name of ["Slice", "SplitV", "Unpack", "Reverse"]) {
+    const config = tf.getKernel(name, "wasm");
+    ok(config !== undefined, name);
+    ok(config.kernelFunc !== stockWasmKernels[name]?.kernelFunc, name);
+  }
+});
+
+Deno.test("kernels: wasm slices of every rank, window and dtype equal the index-by-index copy", async () => {
+  const draw = draws(7);
+  for (let rank = 1; rank <= 6; rank++) {
+    for (let trial = 0; trial < 12; trial++) {
+      const shape = Array.from({ length: rank }, () => 1 + draw(5));
+      // whole trailing axes in some trials, so the contiguous run spans several axes
+      const whole = draw(rank + 1);
+      const begin = shape.map((n, a) => a >= whole ? 0 : draw(n));
+      const size = shape.map((n, a) =>
+        a >= whole ? n : trial === 0 && a === 0 ? 0 : 1 + draw(n - begin[a])
+      );
+      const n = shape.reduce((p, q) => p * q, 1);
+      for (const dtype of ["float32", "int32", "bool"] as const) {
+        const data = Array.from({ length: n }, (_, i) => dtype === "bool" ? i % 3 & 1 : i * 7 - 5);
+        const label = `${dtype} shape [${shape}] begin [${begin}] size [${size}]`;
+        const got = await tf.tidy(() => tf.slice(tf.tensor(data, shape, dtype), begin, size))
+          .data();
+        deepStrictEqual(Array.from(got), windowOf(data, shape, begin, size), label);
+      }
+    }
+  }
+});
+
+Deno.test("kernels: wasm split and unstack equal the index-by-index copy along every axis", async () => {
+  const shape = [3, 4, 2, 5];
+  const data = Array.from({ length: 120 }, (_, i) => i + 0.5);
+  const x = tf.tensor(data, shape);
+  for (let axis = 0; axis < shape.length; axis++) {
+    const sizes = axis === 1 ? [1, 3] : [shape[axis] - 1, 1];
+    const parts = tf.split(x, sizes, axis);
+    const begin = [0, 0, 0, 0];
+    for (const [i, part] of parts.entries()) {
+      const size = [...shape];
+      size[axis] = sizes[i];
+      deepStrictEqual(part.shape, size);
+      deepStrictEqual(Array.from(await part.data()), windowOf(data, shape, begin, size));
+      begin[axis] += sizes[i];
+    }
+    const rows = tf.unstack(x, axis);
+    strictEqual(rows.length, shape[axis]);
+    for (const [i, row] of rows.entries()) {
+      const size = [...shape];
+      size[axis] = 1;
+      const at = [0, 0, 0, 0];
+      at[axis] = i;
+      deepStrictEqual(row.shape, shape.filter((_, a) => a !== axis));
+      deepStrictEqual(Array.from(await row.data()), windowOf(data, shape, at, size));
+    }
+    tf.dispose([...parts, ...rows]);
+  }
+  x.dispose();
+});
+
+Deno.test("kernels: wasm slices reject windows outside their input and leak nothing", async () => {
+  const x = tf.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+  throws(() => tf.slice(x, [1, 1], [2, 1]), /slice|size|begin/i);
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const before = backend.numDataIds();
+  for (let i = 0; i < 5; i++) {
+    const parts = [tf.slice(x, [0, 1], [2, 2]), ...tf.split(x, 3, 1), ...tf.unstack(x)];
+    await Promise.all(parts.map((p) => p.data()));
+    tf.dispose(parts);
+  }
+  strictEqual(backend.numDataIds(), before);
+  x.dispose();
+});
+
+/** `x` of `shape` reversed along `axes`, index by index. */
+const reversedOf = (x: ArrayLike<number>, shape: number[], axes: number[]): number[] =>
+  Array.from({ length: x.length }, (_, i) => {
+    let rest = i;
+    let flat = 0;
+    let stride = 1;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      const idx = rest % shape[a];
+      rest = Math.floor(rest / shape[a]);
+      flat += (axes.includes(a) ? shape[a] - 1 - idx : idx) * stride;
+      stride *= shape[a];
+    }
+    return x[flat];
+  });
+
+Deno.test("kernels: wasm reverse along every set of axes, at every rank and dtype, equals the index-by-index copy", async () => {
+  const draw = draws(11);
+  for (let rank = 1; rank <= 6; rank++) {
+    for (let trial = 0; trial < 8; trial++) {
+      const shape = Array.from({ length: rank }, () => 1 + draw(4));
+      const axes = shape.map((_, a) => a).filter(() => draw(2) === 1);
+      if (axes.length === 0) axes.push(draw(rank));
+      const n = shape.reduce((p, q) => p * q, 1);
+      for (const dtype of ["float32", "int32", "bool"] as const) {
+        const data = Array.from({ length: n }, (_, i) => dtype === "bool" ? i % 3 & 1 : i * 3 - 7);
+        const label = `${dtype} shape [${shape}] axes [${axes}]`;
+        const got = await tf.tidy(() => tf.reverse(tf.tensor(data, shape, dtype), axes)).data();
+        deepStrictEqual(Array.from(got), reversedOf(data, shape, axes), label);
+      }
+    }
+  }
 });
