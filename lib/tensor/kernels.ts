@@ -19,6 +19,10 @@
  * - **wasm `Reverse`**: the stock kernel computes every element's source index apart; each input
  *   gradient of a convolution flips its filter, ~190 times per update of the small HGN preset
  *   (9% of its kernel time). The replacement copies the blocks below the last reversed axis whole.
+ * - **wasm `Sum` over leading axes**: the stock kernel first transposes the reduced axes innermost,
+ *   so every bias gradient (`dy` summed over batch and pixels) copies all of `dy`: 100 ms for a
+ *   `[176, 32, 32, 64]` decoder gradient. The replacement sums rows in place in one pass, with
+ *   float64 accumulators (18 ms, and closer to the exact sum).
  *
  * @module
  */
@@ -43,7 +47,7 @@ const swapLastAxes = (
  */
 export const stockWasmKernels: Readonly<Record<string, tf.KernelConfig | undefined>> = Object
   .fromEntries(
-    ["BatchMatMul", "Reverse", "Slice", "SplitV", "Unpack"].map((
+    ["BatchMatMul", "Reverse", "Slice", "SplitV", "Sum", "Unpack"].map((
       name,
     ) => [name, tf.getKernel(name, "wasm")]),
   );
@@ -206,6 +210,36 @@ const reverseKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => 
   return reverseAxes(backend as unknown as WasmHeap, x, axes);
 };
 
+/**
+ * `Sum` on wasm over leading axes (the bias gradient of every layer: `dy` summed over batch and
+ * pixels) in one pass over the input in place, accumulated in float64; every other reduction (and
+ * dtype) goes to the stock kernel, which transposes the reduced axes innermost first.
+ */
+const sumKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
+  const { inputs, backend, attrs } = params;
+  const x = (inputs as { x: tf.TensorInfo }).x;
+  const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+  const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((p, q) => p - q);
+  const k = axes.length;
+  const leading = k > 0 && k < x.shape.length && axes.every((a, i) => a === i);
+  if (x.dtype !== "float32" || !leading) return fallback.kernelFunc(params);
+  const rows = x.shape.slice(0, k).reduce((p, q) => p * q, 1);
+  const kept = x.shape.slice(k);
+  const shape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept;
+  const heap = backend as unknown as WasmHeap;
+  const out = heap.makeOutput(shape, "float32");
+  const width = kept.reduce((p, q) => p * q, 1);
+  if (width === 0) return out;
+  const src = heap.typedArrayFromHeap(x);
+  const dst = heap.typedArrayFromHeap(out);
+  const acc = new Float64Array(width);
+  for (let r = 0, o = 0; r < rows; r++, o += width) {
+    for (let c = 0; c < width; c++) acc[c] += src[o + c];
+  }
+  dst.set(acc);
+  return out;
+};
+
 /** Replaces `config`'s kernel function on its backend (idempotence is the caller's). */
 const replaceKernel = (config: tf.KernelConfig, kernelFunc: tf.KernelFunc): void => {
   tf.unregisterKernel(config.kernelName, config.backendName);
@@ -236,7 +270,8 @@ let registered = false;
 export const registerKernelFixes = (): void => {
   if (registered) return;
   registered = true;
-  const { Reverse, Slice, SplitV, Unpack } = stockWasmKernels;
+  const { Reverse, Slice, SplitV, Sum, Unpack } = stockWasmKernels;
+  if (Sum) replaceKernel(Sum, sumKernel(Sum));
   if (Reverse) replaceKernel(Reverse, reverseKernel(Reverse));
   if (Slice) replaceKernel(Slice, sliceKernel(Slice));
   if (SplitV) replaceKernel(SplitV, splitVKernel(SplitV));

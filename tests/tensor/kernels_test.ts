@@ -1,7 +1,8 @@
 // The faster kernel paths (lib/tensor/kernels.ts): wasm's BatchMatMul with transpose flags gives
 // the float64 product of the transposed operands for every rank and flag combination, replaces
 // the stock kernel, and leaks no backend memory; wasm's Slice, SplitV, Unpack and Reverse copy
-// what an index-by-index reference copies, at every rank from 1 to 6 and for every dtype. (Its first and second derivatives are checked
+// what an index-by-index reference copies, at every rank from 1 to 6 and for every dtype; wasm's
+// Sum over every set of axes equals the float64 sum. (Its first and second derivatives are checked
 // against finite differences with the other kernels, in gradients_test.ts, on wasm.)
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { stockWasmKernels, tf, useBackend } from "@hamiltonian/hgn/tensor";
@@ -127,8 +128,8 @@ const draws = (seed: number) => {
   return (n: number) => Math.floor(u[i++ % u.length] * n);
 };
 
-Deno.test("kernels: wasm's Slice, SplitV, Unpack and Reverse are replaced", () => {
-  for (const name of ["Slice", "SplitV", "Unpack", "Reverse"]) {
+Deno.test("kernels: wasm's Slice, SplitV, Unpack, Reverse and Sum are replaced", () => {
+  for (const name of ["Slice", "SplitV", "Unpack", "Reverse", "Sum"]) {
     const config = tf.getKernel(name, "wasm");
     ok(config !== undefined, name);
     ok(config.kernelFunc !== stockWasmKernels[name]?.kernelFunc, name);
@@ -232,5 +233,44 @@ Deno.test("kernels: wasm reverse along every set of axes, at every rank and dtyp
         deepStrictEqual(Array.from(got), reversedOf(data, shape, axes), label);
       }
     }
+  }
+});
+
+Deno.test("kernels: wasm sums over every set of axes, kept or dropped, equal the float64 sum", async () => {
+  for (const shape of [[7], [5, 3], [4, 3, 5], [3, 2, 4, 6], [2, 3, 2, 2, 3]]) {
+    const n = shape.reduce((p, q) => p * q, 1);
+    const data = values(5, n, (u) => 1e3 * (2 * u() - 1)); // large, so float32 sums would round
+    const x = tf.tensor(Float32Array.from(data), shape);
+    for (let mask = 1; mask < 1 << shape.length; mask++) {
+      const axes = shape.map((_, a) => a).filter((a) => mask >> a & 1);
+      for (const keepDims of [false, true]) {
+        const label = `shape [${shape}] axes [${axes}] keepDims ${keepDims}`;
+        const y = tf.sum(x, axes, keepDims);
+        deepStrictEqual(
+          y.shape,
+          keepDims
+            ? shape.map((d, a) => axes.includes(a) ? 1 : d)
+            : shape.filter((_, a) => !axes.includes(a)),
+          label,
+        );
+        const got = await y.data();
+        y.dispose();
+        const kept = shape.map((_, a) => a).filter((a) => !axes.includes(a));
+        const want = new Float64Array(got.length);
+        for (let i = 0; i < n; i++) {
+          let rest = i;
+          const idx = new Array<number>(shape.length);
+          for (let a = shape.length - 1; a >= 0; a--) {
+            idx[a] = rest % shape[a];
+            rest = Math.floor(rest / shape[a]);
+          }
+          const o = kept.reduce((flat, a) => flat * shape[a] + idx[a], 0);
+          want[o] += data[i];
+        }
+        const err = Math.max(...Array.from(got, (g, i) => Math.abs(g - Math.fround(want[i]))));
+        ok(err <= 1e-3, `${label}: max error ${err}`);
+      }
+    }
+    x.dispose();
   }
 });
