@@ -23,6 +23,11 @@
  *   so every bias gradient (`dy` summed over batch and pixels) copies all of `dy`: 100 ms for a
  *   `[176, 32, 32, 64]` decoder gradient. The replacement sums rows in place in one pass, with
  *   float64 accumulators (18 ms, and closer to the exact sum).
+ * - **wasm `Identity`**: tfjs clones every tensor it saves for a gradient (`tf.clone`, the
+ *   `Identity` kernel), and the stock wasm kernel copies the data: each conv layer's input and
+ *   output copied once more per update (1,500 copies in a paper-sized HGN update), doubling the
+ *   memory they hold. Tensors are immutable, so the replacement shares the buffer and counts the
+ *   reference, as the cpu backend's `Identity` and wasm's own `Reshape` do.
  *
  * @module
  */
@@ -47,7 +52,7 @@ const swapLastAxes = (
  */
 export const stockWasmKernels: Readonly<Record<string, tf.KernelConfig | undefined>> = Object
   .fromEntries(
-    ["BatchMatMul", "Reverse", "Slice", "SplitV", "Sum", "Unpack"].map((
+    ["BatchMatMul", "Identity", "Reverse", "Slice", "SplitV", "Sum", "Unpack"].map((
       name,
     ) => [name, tf.getKernel(name, "wasm")]),
   );
@@ -240,6 +245,14 @@ const sumKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
   return out;
 };
 
+/** `Identity` on wasm: the same buffer, one more reference; strings go to the stock kernel. */
+const identityKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
+  const x = (params.inputs as { x: tf.TensorInfo }).x;
+  if (x.dtype === "string") return fallback.kernelFunc(params);
+  (params.backend as unknown as { incRef(dataId: unknown): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 /** Replaces `config`'s kernel function on its backend (idempotence is the caller's). */
 const replaceKernel = (config: tf.KernelConfig, kernelFunc: tf.KernelFunc): void => {
   tf.unregisterKernel(config.kernelName, config.backendName);
@@ -270,7 +283,8 @@ let registered = false;
 export const registerKernelFixes = (): void => {
   if (registered) return;
   registered = true;
-  const { Reverse, Slice, SplitV, Sum, Unpack } = stockWasmKernels;
+  const { Identity, Reverse, Slice, SplitV, Sum, Unpack } = stockWasmKernels;
+  if (Identity) replaceKernel(Identity, identityKernel(Identity));
   if (Sum) replaceKernel(Sum, sumKernel(Sum));
   if (Reverse) replaceKernel(Reverse, reverseKernel(Reverse));
   if (Slice) replaceKernel(Slice, sliceKernel(Slice));

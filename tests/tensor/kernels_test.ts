@@ -2,7 +2,7 @@
 // the float64 product of the transposed operands for every rank and flag combination, replaces
 // the stock kernel, and leaks no backend memory; wasm's Slice, SplitV, Unpack and Reverse copy
 // what an index-by-index reference copies, at every rank from 1 to 6 and for every dtype; wasm's
-// Sum over every set of axes equals the float64 sum. (Its first and second derivatives are checked
+// Sum over every set of axes equals the float64 sum; wasm's Identity (tf.clone) shares the buffer. (Its first and second derivatives are checked
 // against finite differences with the other kernels, in gradients_test.ts, on wasm.)
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { stockWasmKernels, tf, useBackend } from "@hamiltonian/hgn/tensor";
@@ -128,8 +128,8 @@ const draws = (seed: number) => {
   return (n: number) => Math.floor(u[i++ % u.length] * n);
 };
 
-Deno.test("kernels: wasm's Slice, SplitV, Unpack, Reverse and Sum are replaced", () => {
-  for (const name of ["Slice", "SplitV", "Unpack", "Reverse", "Sum"]) {
+Deno.test("kernels: wasm's Slice, SplitV, Unpack, Reverse, Sum and Identity are replaced", () => {
+  for (const name of ["Slice", "SplitV", "Unpack", "Reverse", "Sum", "Identity"]) {
     const config = tf.getKernel(name, "wasm");
     ok(config !== undefined, name);
     ok(config.kernelFunc !== stockWasmKernels[name]?.kernelFunc, name);
@@ -273,4 +273,19 @@ Deno.test("kernels: wasm sums over every set of axes, kept or dropped, equal the
     }
     x.dispose();
   }
+});
+
+Deno.test("kernels: a wasm clone shares its buffer, outlives its source and frees it last", async () => {
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const ids = backend.numDataIds();
+  const x = tf.tensor([1.5, -2, 3, 4], [2, 2]);
+  const y = tf.clone(x);
+  strictEqual(backend.numDataIds(), ids + 1, "one buffer for the tensor and its clone");
+  x.dispose();
+  deepStrictEqual(Array.from(await y.data()), [1.5, -2, 3, 4]);
+  // a gradient through saved clones is unchanged: d/dx sum(x * x) = 2x
+  const g = tf.grad((t) => tf.sum(tf.mul(t, t)))(y);
+  deepStrictEqual(Array.from(await g.data()), [3, -4, 6, 8]);
+  tf.dispose([y, g]);
+  strictEqual(backend.numDataIds(), ids);
 });
