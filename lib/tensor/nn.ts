@@ -498,6 +498,8 @@ export const upsamplingDecoder = (
 
 /**
  * Runs an {@link upsamplingDecoder} on `[B, 4, 4, inChannels]`: `[B, size, size, outChannels]`.
+ * Each block's "upsample, then convolve" is {@link upsampleConv2d} (the same map, 2.25x fewer
+ * multiply-adds on large batches).
  *
  * @example
  * ```ts
@@ -517,7 +519,17 @@ export const applyUpsamplingDecoder = (
   const n = spec.layers.length;
   let h = applyConvStack(spec, params, x, 0, 1);
   for (let i = 1; i + 1 < n; i += 2) {
-    h = applyConvStack(spec, params, upsampleNearest2x(h), i, i + 2);
+    const l = spec.layers[i];
+    const up = (l.stride ?? 1) === 1
+      ? tf.add(upsampleConv2d(h, params[i].w), params[i].b)
+      : applyConv2d(params[i], upsampleNearest2x(h), { stride: l.stride });
+    h = applyConvStack(
+      spec,
+      params,
+      activate(up, l.activation, spec.leak) as tf.Tensor4D,
+      i + 1,
+      i + 2,
+    );
   }
   return applyConvStack(spec, params, h, n - 1, n);
 };
@@ -581,6 +593,62 @@ export const applyMlp = (
   });
   return h;
 };
+
+/**
+ * `conv2d(upsampleNearest2x(x), w, 1, "same")` for a 3x3 filter, computed at `x`'s resolution:
+ * output pixel `(2i + a, 2j + b)` sees input rows `i - 1, i, i` (phase `a = 0`) or `i, i, i + 1`
+ * (`a = 1`), and likewise columns, so each of the four output phases is a 2x2 convolution of `x`
+ * by sums of `w`'s taps (rows `[w0, w1 + w2]` or `[w0 + w1, w2]`). That is 16 multiply-adds per
+ * output pixel and channel pair where the upsampled image needs 36, and the upsampled image is
+ * never built; the phases are interleaved by rank-4 concatenations and reshapes. Equal to the
+ * upsample-then-convolve form to float32 rounding (the taps are summed before the products).
+ * Below `minMacs` multiply-adds of the plain form (default 5e7), where the twelve small kernels
+ * of the phase form cost more than they save, and for other filter sizes, it is the plain form.
+ * Differentiable to any order (slices, sums, pads, convolutions, concatenations).
+ *
+ * @example
+ * ```ts
+ * import { tf, upsampleConv2d, upsampleNearest2x, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const x = tf.randomNormal([2, 3, 4, 5], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const w = tf.randomNormal([3, 3, 5, 6], 0, 1, "float32", 2) as tf.Tensor4D;
+ * const plain = tf.conv2d(upsampleNearest2x(x), w, 1, "same");
+ * const phases = upsampleConv2d(x, w, { minMacs: 0 });
+ * ok((await tf.max(tf.abs(tf.sub(plain, phases))).data())[0] < 1e-4);
+ * ```
+ */
+export const upsampleConv2d = (
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  options: { readonly minMacs?: number } = {},
+): tf.Tensor4D =>
+  tf.tidy(() => {
+    const [B, h, wd, ci] = x.shape;
+    const [kh, kw, , co] = w.shape;
+    const macs = B * 4 * h * wd * kh * kw * ci * co;
+    if (kh !== 3 || kw !== 3 || macs < (options.minMacs ?? 5e7)) {
+      return tf.conv2d(upsampleNearest2x(x), w, 1, "same");
+    }
+    // taps of one axis folded for each phase: phase 0 [t0, t1 + t2], phase 1 [t0 + t1, t2]
+    const fold = (k: tf.Tensor4D, axis: 0 | 1): [tf.Tensor4D, tf.Tensor4D] => {
+      const [t0, t1, t2] = tf.split(k, 3, axis) as tf.Tensor4D[];
+      return [
+        tf.concat([t0, tf.add(t1, t2)], axis) as tf.Tensor4D,
+        tf.concat([tf.add(t0, t1), t2], axis) as tf.Tensor4D,
+      ];
+    };
+    const xp = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const rows = fold(w, 0).map((kernel, a) => {
+      const phases = fold(kernel, 1).map((k, b) =>
+        tf.conv2d(tf.slice(xp, [0, a, b, 0], [B, h + 1, wd + 1, ci]), k, 1, "valid")
+      );
+      // [B, h, w, (b, co)] is [B, h, (w, b), co]: the two column phases interleaved
+      return tf.reshape(tf.concat(phases, 3), [B, h, 2 * wd, co]);
+    });
+    // [B, h, (a, 2w), co] is [B, (h, a), 2w, co]: the two row phases interleaved
+    return tf.reshape(tf.concat(rows, 2), [B, 2 * h, 2 * wd, co]) as tf.Tensor4D;
+  });
 
 /**
  * Nearest-neighbour x2 upsampling of NHWC images (each pixel becomes a 2x2 block); its gradient

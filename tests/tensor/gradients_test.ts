@@ -5,6 +5,7 @@
 import { ok } from "node:assert/strict";
 import { conv, convFilter, convInput, geom } from "./_reference.ts";
 import { tf } from "../../lib/deps/tf.ts";
+import { upsampleConv2d } from "../../lib/tensor/nn.ts";
 import {
   higherOrderGradients,
   nearestSourceIndices,
@@ -148,6 +149,32 @@ const convCase = (xs: Shape, fs: Shape, s: number, pad: "same" | "valid"): Case 
     op: (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad),
     ref: (x, f) => conv(g, x, f),
     controls: ["Conv2D", "Conv2DBackpropFilter"],
+  };
+};
+
+/** Nearest-neighbour x2 upsampling of NHWC `x` of `shape`, in float64. */
+const upsample2 = (x: Float64Array, [b, h, w, c]: Shape): Float64Array => {
+  const y = new Float64Array(4 * x.length);
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < 2 * h; i++) {
+      for (let j = 0; j < 2 * w; j++) {
+        for (let k = 0; k < c; k++) {
+          y[((n * 2 * h + i) * 2 * w + j) * c + k] = x[((n * h + (i >> 1)) * w + (j >> 1)) * c + k];
+        }
+      }
+    }
+  }
+  return y;
+};
+
+/** `upsampleConv2d`'s phase form (forced) against "upsample, then convolve" in float64. */
+const upsampleConvCase = (xs: Shape, fs: Shape): Case => {
+  const g = geom([xs[0], 2 * xs[1], 2 * xs[2], xs[3]], fs, 1, "same");
+  return {
+    name: `upsampleConv2d (four 2x2 phases) ${xs}*${fs}`,
+    shapes: [xs, fs],
+    op: (x, f) => upsampleConv2d(x as tf.Tensor4D, f as tf.Tensor4D, { minMacs: 0 }),
+    ref: (x, f) => conv(g, upsample2(x, xs), f),
   };
 };
 
@@ -297,6 +324,8 @@ const cases: Case[] = [
   convCase([1, 6, 5, 2], [2, 3, 2, 2], 2, "valid"),
   convCase([2, 5, 6, 2], [3, 2, 2, 2], 1, "valid"),
   convCase([1, 7, 7, 1], [3, 3, 1, 2], 3, "same"),
+  upsampleConvCase([2, 3, 4, 2], [3, 3, 2, 3]),
+  upsampleConvCase([1, 1, 2, 3], [3, 3, 3, 2]),
   (() => {
     const xs = [2, 5, 5, 2];
     const fs = [3, 3, 2, 2];
