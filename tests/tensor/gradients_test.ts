@@ -199,13 +199,11 @@ const cases: Case[] = [
   unaryCase("Square", tf.square, (x) => x * x),
   unaryCase("Relu", tf.relu, (x) => Math.max(x, 0), awayFromZero),
   unaryCase(
-    "LeakyRelu (Greater)",
+    "LeakyRelu",
     (x) => tf.leakyRelu(x, 0.2),
     (x) => (x > 0 ? x : 0.2 * x),
     awayFromZero,
-    [
-      "Greater",
-    ],
+    ["LeakyRelu", "Greater"],
   ),
   {
     name: "Select (Greater)",
