@@ -7,6 +7,7 @@ import { conv, convFilter, convInput, geom } from "./_reference.ts";
 import { tf } from "../../lib/deps/tf.ts";
 import { upsampleConv2d } from "../../lib/tensor/nn.ts";
 import {
+  conv2dFilterGradient,
   higherOrderGradients,
   nearestSourceIndices,
   registerHigherOrderGradients,
@@ -485,6 +486,44 @@ for (const backend of testBackends) {
           if (Deno.env.get("HGN_TEST_VERBOSE")) console.log(`stock ${controls}: ${outcome}`);
           ok(!outcome.startsWith("passed"), `${k.name} still ${outcome} with the stock gradient`);
         });
+      }
+    },
+  });
+}
+
+for (const backend of testBackends) {
+  Deno.test({
+    name:
+      `gradients [${backend.name}]: a filter gradient over more than 2^21 input floats, summed in batch chunks, equals the float64 one`,
+    ignore: backend.ignore,
+    fn: async () => {
+      await onBackend(backend.name);
+      // 5 x 96 x 96 x 48 = 2.2M floats: two chunks (3 and 2 images), stride 2 so dy is dilated
+      for (
+        const [xs, fs, s] of [[[5, 96, 96, 48], [3, 3, 48, 2], 2], [[3, 200, 120, 30], [
+          2,
+          3,
+          30,
+          1,
+        ], 1]] as [Shape, Shape, number][]
+      ) {
+        const g = geom(xs, fs, s, "same");
+        const x = values(3, size(xs));
+        const dy = values(4, g.b * g.oh * g.ow * g.co);
+        const want = convFilter(g, x, dy);
+        const got = tf.tidy(() =>
+          conv2dFilterGradient(
+            tf.tensor4d(Float32Array.from(x), xs as [number, number, number, number]),
+            tf.tensor(Float32Array.from(dy), [g.b, g.oh, g.ow, g.co]) as tf.Tensor4D,
+            fs as [number, number, number, number],
+            s,
+            "same",
+          )
+        );
+        const [out] = await read([got]);
+        got.dispose();
+        const err = relErr([out], [want]);
+        ok(err < 1e-5, `x [${xs}] filter [${fs}] stride ${s}: relative error ${err}`);
       }
     },
   });
