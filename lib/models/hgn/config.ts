@@ -77,8 +77,8 @@ export const PAPER_HGN: HgnConfig = {
  * variants). Measured here: in 900 updates on two cores the stochastic model with GECO predicts
  * its 10-step horizon 1.16x better than the static predictor with the recipe's KL warm-up (0.6x,
  * in posterior collapse, without it), while this one, with the `small` recipe
- * (900 updates, learning rate decayed), predicts its 10-step horizon about 7x better than the
- * static predictor on test sequences. It does not extrapolate: past step 10 its error grows past
+ * (900 updates, learning rate decayed), predicts its 10-step horizon 5-9x better than the
+ * static predictor on test sequences (by seed and thread count). It does not extrapolate: past step 10 its error grows past
  * the static one, so on the paper's 30-step unroll it is no better than standing still; training
  * on 30-step rollouts with a curriculum fixes that but needs more updates (3.2x at 2100).
  */
@@ -136,7 +136,7 @@ export interface HgnRecipe {
 export const HGN_RECIPES: { readonly small: HgnRecipe; readonly paper: HgnRecipe } = {
   small: {
     model: SMALL_HGN,
-    // 900 updates: about 12.5 minutes of training on two CPU cores (wasm).
+    // 900 updates: about 8 minutes of training on two CPU cores (wasm).
     steps: 900,
     batchSize: 8,
     learningRate: 2e-3,
