@@ -3,7 +3,7 @@
  * (NHF and RealNVP on the figure-10 mixture at batch 256, the pixel HNN with the MLP autoencoder
  * at batch 64, the state HNN at batch 256, HGN as the small preset trains it and at the paper's
  * size with 10 rollout steps) on wasm in one thread, with the stock kernels (`BatchMatMul`,
- * `Reverse`, `Slice`, `SplitV`, `Sum`, `Unpack`) and with the replacements, interleaved in one
+ * `Identity`, `Reverse`, `Slice`, `SplitV`, `Sum`, `Unpack`) and with the replacements, interleaved in one
  * process; medians of `--reps`, and the ratio.
  *
  *   deno run -A bench/kernels_bench.ts [--reps 5] [--no-paper]

@@ -46,17 +46,6 @@ const swapLastAxes = (
   return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
 };
 
-/**
- * The stock wasm kernels that {@link registerKernelFixes} replaces, captured before it does, by
- * kernel name (`undefined`: the backend lacks it). Benchmarks register them back to compare.
- */
-export const stockWasmKernels: Readonly<Record<string, tf.KernelConfig | undefined>> = Object
-  .fromEntries(
-    ["BatchMatMul", "Identity", "Reverse", "Slice", "SplitV", "Sum", "Unpack"].map((
-      name,
-    ) => [name, tf.getKernel(name, "wasm")]),
-  );
-
 /** The parts of tfjs-backend-wasm's backend that the slice kernels use. */
 interface WasmHeap {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -253,6 +242,52 @@ const identityKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) =>
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
+/**
+ * `BatchMatMul` on wasm: operands flagged for transposition are transposed first by wasm's own
+ * `Transpose` kernel, then the stock product runs unflagged (without a `Transpose` kernel, the
+ * stock kernel as it is).
+ */
+const matMulKernel = (fallback: tf.KernelConfig): tf.KernelFunc => {
+  const transpose = tf.getKernel("Transpose", "wasm")?.kernelFunc;
+  if (!transpose) return fallback.kernelFunc;
+  return ({ inputs, backend, attrs }) => {
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return fallback.kernelFunc({ inputs, backend, attrs });
+    const { a: a0, b: b0 } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const a = transposeA ? swapLastAxes(transpose, a0, backend) : a0;
+    const b = transposeB ? swapLastAxes(transpose, b0, backend) : b0;
+    try {
+      return fallback.kernelFunc({
+        inputs: { a, b },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
+    } finally {
+      const data = backend as { disposeData(id: unknown): boolean };
+      if (transposeA) data.disposeData(a.dataId);
+      if (transposeB) data.disposeData(b.dataId);
+    }
+  };
+};
+
+/** Each replaced wasm kernel, by name, and how its replacement is made from the stock one. */
+const replacements: Readonly<Record<string, (stock: tf.KernelConfig) => tf.KernelFunc>> = {
+  BatchMatMul: matMulKernel,
+  Identity: identityKernel,
+  Reverse: reverseKernel,
+  Slice: sliceKernel,
+  SplitV: splitVKernel,
+  Sum: sumKernel,
+  Unpack: unpackKernel,
+};
+
+/**
+ * The stock wasm kernels that {@link registerKernelFixes} replaces, captured before it does, by
+ * kernel name (`undefined`: the backend lacks it). Benchmarks register them back to compare.
+ */
+export const stockWasmKernels: Readonly<Record<string, tf.KernelConfig | undefined>> = Object
+  .fromEntries(Object.keys(replacements).map((name) => [name, tf.getKernel(name, "wasm")]));
+
 /** Replaces `config`'s kernel function on its backend (idempotence is the caller's). */
 const replaceKernel = (config: tf.KernelConfig, kernelFunc: tf.KernelFunc): void => {
   tf.unregisterKernel(config.kernelName, config.backendName);
@@ -283,32 +318,8 @@ let registered = false;
 export const registerKernelFixes = (): void => {
   if (registered) return;
   registered = true;
-  const { Identity, Reverse, Slice, SplitV, Sum, Unpack } = stockWasmKernels;
-  if (Identity) replaceKernel(Identity, identityKernel(Identity));
-  if (Sum) replaceKernel(Sum, sumKernel(Sum));
-  if (Reverse) replaceKernel(Reverse, reverseKernel(Reverse));
-  if (Slice) replaceKernel(Slice, sliceKernel(Slice));
-  if (SplitV) replaceKernel(SplitV, splitVKernel(SplitV));
-  if (Unpack) replaceKernel(Unpack, unpackKernel(Unpack));
-  const matMul = stockWasmKernels.BatchMatMul;
-  const transpose = tf.getKernel("Transpose", "wasm")?.kernelFunc;
-  if (!matMul || !transpose) return;
-  replaceKernel(matMul, ({ inputs, backend, attrs }) => {
-    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-    if (!transposeA && !transposeB) return matMul.kernelFunc({ inputs, backend, attrs });
-    const { a: a0, b: b0 } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const a = transposeA ? swapLastAxes(transpose, a0, backend) : a0;
-    const b = transposeB ? swapLastAxes(transpose, b0, backend) : b0;
-    try {
-      return matMul.kernelFunc({
-        inputs: { a, b },
-        backend,
-        attrs: { ...attrs, transposeA: false, transposeB: false },
-      });
-    } finally {
-      const data = backend as { disposeData(id: unknown): boolean };
-      if (transposeA) data.disposeData(a.dataId);
-      if (transposeB) data.disposeData(b.dataId);
-    }
-  });
+  for (const [name, replacement] of Object.entries(replacements)) {
+    const stock = stockWasmKernels[name];
+    if (stock) replaceKernel(stock, replacement(stock));
+  }
 };

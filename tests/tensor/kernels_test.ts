@@ -94,32 +94,31 @@ Deno.test("kernels: the transposed operands are freed (no backend memory grows)"
   tf.dispose([a, b]);
 });
 
+/** The multi-index of flat position `i` in a row-major array of `shape`. */
+const unravel = (i: number, shape: readonly number[]): number[] => {
+  const idx = new Array<number>(shape.length);
+  for (let a = shape.length - 1, rest = i; a >= 0; a--) {
+    idx[a] = rest % shape[a];
+    rest = Math.floor(rest / shape[a]);
+  }
+  return idx;
+};
+
+/** The flat position of multi-index `idx` in a row-major array of `shape`. */
+const ravel = (idx: readonly number[], shape: readonly number[]): number =>
+  idx.reduce((flat, k, a) => flat * shape[a] + k, 0);
+
 /** The window `[begin, begin + size)` of a row-major array of `shape`, index by index. */
 const windowOf = (
   x: ArrayLike<number>,
   shape: number[],
   begin: number[],
   size: number[],
-): number[] => {
-  const out: number[] = [];
-  const total = size.reduce((p, q) => p * q, 1);
-  for (let i = 0; i < total; i++) {
-    let rest = i;
-    let flat = 0;
-    let stride = 1;
-    const idx = new Array<number>(size.length);
-    for (let a = size.length - 1; a >= 0; a--) {
-      idx[a] = rest % size[a];
-      rest = Math.floor(rest / size[a]);
-    }
-    for (let a = size.length - 1; a >= 0; a--) {
-      flat += (begin[a] + idx[a]) * stride;
-      stride *= shape[a];
-    }
-    out.push(x[flat]);
-  }
-  return out;
-};
+): number[] =>
+  Array.from(
+    { length: size.reduce((p, q) => p * q, 1) },
+    (_, i) => x[ravel(unravel(i, size).map((k, a) => begin[a] + k), shape)],
+  );
 
 /** Seeded integers in [0, n). */
 const draws = (seed: number) => {
@@ -205,18 +204,11 @@ Deno.test("kernels: wasm slices reject windows outside their input and leak noth
 
 /** `x` of `shape` reversed along `axes`, index by index. */
 const reversedOf = (x: ArrayLike<number>, shape: number[], axes: number[]): number[] =>
-  Array.from({ length: x.length }, (_, i) => {
-    let rest = i;
-    let flat = 0;
-    let stride = 1;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      const idx = rest % shape[a];
-      rest = Math.floor(rest / shape[a]);
-      flat += (axes.includes(a) ? shape[a] - 1 - idx : idx) * stride;
-      stride *= shape[a];
-    }
-    return x[flat];
-  });
+  Array.from(
+    { length: x.length },
+    (_, i) =>
+      x[ravel(unravel(i, shape).map((k, a) => axes.includes(a) ? shape[a] - 1 - k : k), shape)],
+  );
 
 Deno.test("kernels: wasm reverse along every set of axes, at every rank and dtype, equals the index-by-index copy", async () => {
   const draw = draws(11);
@@ -258,14 +250,8 @@ Deno.test("kernels: wasm sums over every set of axes, kept or dropped, equal the
         const kept = shape.map((_, a) => a).filter((a) => !axes.includes(a));
         const want = new Float64Array(got.length);
         for (let i = 0; i < n; i++) {
-          let rest = i;
-          const idx = new Array<number>(shape.length);
-          for (let a = shape.length - 1; a >= 0; a--) {
-            idx[a] = rest % shape[a];
-            rest = Math.floor(rest / shape[a]);
-          }
-          const o = kept.reduce((flat, a) => flat * shape[a] + idx[a], 0);
-          want[o] += data[i];
+          const idx = unravel(i, shape);
+          want[ravel(kept.map((a) => idx[a]), kept.map((a) => shape[a]))] += data[i];
         }
         const err = Math.max(...Array.from(got, (g, i) => Math.abs(g - Math.fround(want[i]))));
         ok(err <= 1e-3, `${label}: max error ${err}`);
