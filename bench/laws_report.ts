@@ -15,7 +15,7 @@ import {
 } from "../mod.ts";
 import { massSpring, nonSeparable, rk4, systems } from "../mod.ts";
 import { integrators } from "../tests/laws/registry.ts";
-import { logLogSlope, relDiff } from "../tests/laws/helpers.ts";
+import { logLogSlope, relativeDifference } from "@hamiltonian/hgn/laws";
 
 const ms = massSpring();
 const s0 = { q: Float64Array.of(0.7), p: Float64Array.of(-0.4) };
@@ -37,14 +37,15 @@ for (const integrator of integrators) {
   const dts = [base, base / 2, base / 4, base / 8];
   const errs = dts.map((dt) => {
     const n = Math.round(T / dt);
-    return relDiff(
+    return relativeDifference(
       rollout(stepOf(integrator, float64Space, ms.hamiltonian, dt), n)(s0)[n],
       ms.exact!(s0, T),
     );
   });
   const slope = logLogSlope(dts, errs);
   const nsSlope = integrator.needs === "general"
-    ? logLogSlope(dts, dts.map((dt) => relDiff(endState(integrator, dt), nsTruth))).toFixed(3)
+    ? logLogSlope(dts, dts.map((dt) => relativeDifference(endState(integrator, dt), nsTruth)))
+      .toFixed(3)
     : "needs separable";
   let rev = 0;
   let det = 0;
@@ -55,7 +56,7 @@ for (const integrator of integrators) {
       const s = system.sample(random(seed));
       if (integrator.adjoint) {
         const f = power(flow(integrator, float64Space, system.hamiltonian)(0.05), 20);
-        rev = Math.max(rev, relDiff(f.inverse(f.forward(s)), s));
+        rev = Math.max(rev, relativeDifference(f.inverse(f.forward(s)), s));
       }
       const step = stepOf(integrator, float64Space, system.hamiltonian, 0.05);
       det = Math.max(det, Math.abs(determinant(jacobian((x) => rollout(step, 5)(x)[5], s)) - 1));
