@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { disposeState } from "../lib/train/state.ts";
-import { evalTable, evaluateRun, openReader, openRun } from "./hgn_run.ts";
+import { evalTable, evaluateRun, openReader, openRun, perStepLine } from "./hgn_run.ts";
 import { intFlag, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */
@@ -25,7 +25,9 @@ export const options = {
 const HELP =
   `usage: deno run --allow-read --allow-write=RUNS cli.ts eval --run DIR [--sequences N] [--steps N] [--backend B]
 Evaluates the newest checkpoint of DIR on N train and N test sequences (default: the run's
---test-size), unrolling --steps steps (default: the run's --eval-steps, 30). Writes DIR/eval.json.`;
+--test-size), unrolling --steps steps (default: the run's --eval-steps, 30) on sequences of as many
+frames (generated ones are extended: their first 31 frames are the 30-step ones). Writes
+DIR/eval.json, or DIR/eval-N.json for another length.`;
 
 /** Runs the command. */
 export const run = async (argv: string[]): Promise<void> => {
@@ -39,34 +41,30 @@ export const run = async (argv: string[]): Promise<void> => {
   const { dir, state } = opened;
   const settings = {
     ...opened.settings,
-    run: {
-      ...opened.settings.run,
-      testSize: sequences ?? opened.settings.run.testSize,
-      evalSteps: steps ?? opened.settings.run.evalSteps,
-    },
+    run: { ...opened.settings.run, testSize: sequences ?? opened.settings.run.testSize },
   };
+  const unroll = steps ?? settings.run.evalSteps;
   const inputFrames = settings.objective.model.inputFrames;
-  if (settings.run.evalSteps + 1 < inputFrames) {
+  if (unroll + 1 < inputFrames) {
     disposeState(state);
     throw new UsageError(
-      `--steps ${settings.run.evalSteps} unrolls ${
-        settings.run.evalSteps + 1
+      `--steps ${unroll} unrolls ${
+        unroll + 1
       } frames, fewer than the ${inputFrames} input frames the model encodes; accepted: --steps >= ${
         inputFrames - 1
       }`,
     );
   }
   console.log(
-    `eval: ${dir} at step ${state.step}, ${settings.run.testSize} sequences per split, ${settings.run.evalSteps}-step unroll`,
+    `eval: ${dir} at step ${state.step}, ${settings.run.testSize} sequences per split of ${
+      unroll + 1
+    } frames, ${unroll}-step unroll`,
   );
-  const reader = await openReader(settings);
-  const report = await evaluateRun(settings, dir, state.params, reader);
+  const reader = await openReader(settings, unroll);
+  const report = await evaluateRun(settings, dir, state.params, reader, unroll);
   console.log(evalTable(report));
-  console.log(
-    `eval: per-step test MSE x1e4: ${
-      report.test.perStepMse.map((x) => (x * 1e4).toFixed(1)).join(" ")
-    }`,
-  );
-  console.log(`eval: wrote ${join(dir, "eval.json")}`);
+  console.log(`eval: ${perStepLine(report.test)}`);
+  const file = unroll === settings.run.evalSteps ? "eval.json" : `eval-${unroll}.json`;
+  console.log(`eval: wrote ${join(dir, file)}`);
   disposeState(state);
 };

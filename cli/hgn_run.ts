@@ -91,15 +91,20 @@ export const readSettings = async (dir: string): Promise<RunSettings> => {
   return settings;
 };
 
-/** Frames each sequence of the run's data has: enough for training and evaluation. */
-const framesNeeded = (settings: RunSettings) =>
-  Math.max(settings.objective.model.rolloutSteps, settings.run.evalSteps) + 1;
+/** Frames each sequence of the run's data has: enough for training and a `steps`-step unroll. */
+const framesNeeded = (settings: RunSettings, steps: number) =>
+  Math.max(settings.objective.model.rolloutSteps, steps) + 1;
 
 /**
  * The run's data: a dataset directory (checked against the settings) or the generator of the
- * settings' spec (at least 31 frames, laid out as `cli.ts generate` would write it).
+ * settings' spec (at least 31 frames, and enough for a `steps`-step unroll, default the run's
+ * evaluation: longer generated sequences start as the shorter ones do, so a 60-step evaluation
+ * extends the 30-step one; laid out as `cli.ts generate` would write it).
  */
-export const openReader = async (settings: RunSettings): Promise<ExampleReader> => {
+export const openReader = async (
+  settings: RunSettings,
+  steps = settings.run.evalSteps,
+): Promise<ExampleReader> => {
   const d = settings.data;
   const model = settings.objective.model;
   if (d.dir === undefined) {
@@ -107,7 +112,7 @@ export const openReader = async (settings: RunSettings): Promise<ExampleReader> 
       generator(datasetSpec({
         system: d.system,
         seed: d.seed,
-        steps: Math.max(30, framesNeeded(settings) - 1),
+        steps: Math.max(30, framesNeeded(settings, steps) - 1),
         size: model.size,
         noiseMode: d.noiseMode,
         ...(d.noiseStd !== undefined ? { noiseStd: d.noiseStd } : {}),
@@ -122,9 +127,9 @@ export const openReader = async (settings: RunSettings): Promise<ExampleReader> 
     `it has noise mode ${m.spec.noise.mode}, the run ${d.noiseMode}`,
     d.noiseStd !== undefined && m.spec.noise.std !== d.noiseStd &&
     `it has noise std ${m.spec.noise.std}, the run ${d.noiseStd}`,
-    m.spec.frames < framesNeeded(settings) &&
+    m.spec.frames < framesNeeded(settings, steps) &&
     `its sequences have ${m.spec.frames} frames, the run needs ${
-      framesNeeded(settings)
+      framesNeeded(settings, steps)
     } (rollout and evaluation steps + 1)`,
     m.splits.train.count !== settings.train.trainSize &&
     `it has ${m.splits.train.count} training sequences, the run ${settings.train.trainSize}`,
@@ -150,14 +155,24 @@ export const trainingSource = (
   });
 };
 
-/** Evaluates train and test splits over a `steps`-step unroll and writes `eval.json` (`eval-STEPS.json` for another length); returns both reports. */
+/** The evaluation of a run over one unroll length: both splits. */
+export interface RunEval {
+  readonly train: EvalReport;
+  readonly test: EvalReport;
+}
+
+/**
+ * Evaluates train and test splits over a `steps`-step unroll (the reader's sequences must have
+ * `steps + 1` frames) and writes `eval.json` (`eval-STEPS.json` for another length than the
+ * run's evaluation); returns both reports.
+ */
 export const evaluateRun = async (
   settings: RunSettings,
   dir: string,
   params: HgnParams,
   reader: ExampleReader,
   steps = settings.run.evalSteps,
-): Promise<{ train: EvalReport; test: EvalReport }> => {
+): Promise<RunEval> => {
   const model = settings.objective.model;
   const options = { steps, batchSize: 16 };
   const count = settings.run.testSize;
@@ -181,9 +196,26 @@ export const evalTable = (r: { train: EvalReport; test: EvalReport }): string =>
     row("variance of learned H x1e4", (x) => (x.energyVariance * 1e4).toFixed(3)),
     row("valid prediction time (frames)", (x) => x.validPredictionFrames.toFixed(1)),
     row("VPT, static-normalised (frames)", (x) => x.staticNormalisedVpt.toFixed(1)),
+    row(`steps better than static (of ${r.test.steps})`, (x) => String(x.stepsBeatingStatic)),
+    row("latent q off the encoder's, last step", (x) => last(x.latent.qDistance).toFixed(2)),
+    row("energy drift / spread, last step", (x) => last(x.latent.energyDrift).toFixed(3)),
+    row("energy drift on encoded truth, last", (x) => last(x.latent.encodedEnergyDrift).toFixed(3)),
+    row("backward from late frame MSE x1e4", (x) => (mean(x.latent.backwardMse) * 1e4).toFixed(2)),
     row("sequences", (x) => String(x.sequences)),
   ].join("\n");
 };
+
+const last = (xs: readonly number[]) => xs[xs.length - 1];
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** One line: per-step test MSE against the static predictor's, x1e4. */
+export const perStepLine = (r: EvalReport): string =>
+  `per-step test MSE x1e4 (static): ${
+    r.perStepMse.map((x, t) =>
+      `${(x * 1e4).toFixed(1)} (${(r.staticPerStepMse[t] * 1e4).toFixed(1)})`
+    )
+      .join(" ")
+  }`;
 
 /** Writes the rollout GIFs and the labelled PNG strip of one test sequence and of prior samples. */
 export const writeRollouts = async (
@@ -209,7 +241,10 @@ export const writeRollouts = async (
   await gif("backward.gif", r.backward, "backward (-dt) from the last state");
   await gif("faster.gif", r.faster, "dt x 2");
   await gif("slower.gif", r.slower, "dt x 0.5");
-  const prior = await priorSamples(model, params, 4, steps, settings.train.seed + 1);
+  // Only a stochastic model has a prior to sample (the deterministic one's would be noise).
+  const prior = model.deterministic
+    ? []
+    : await priorSamples(model, params, 4, steps, settings.train.seed + 1);
   for (let i = 0; i < prior.length; i++) {
     await gif(`prior-${i}.gif`, prior[i], `sample from the prior ${i}`);
   }
@@ -238,7 +273,9 @@ export const writeRollouts = async (
   await writeFileAtomic(join(out, "strip.png"), encodePng(strip.rgb, strip.width, strip.height));
   images.push([
     "rollouts/strip.png",
-    `rows: truth, forward, backward (reversed), dt x2, dt x0.5, 4 prior samples; every ${every} steps`,
+    `rows: truth, forward, backward (reversed), dt x2, dt x0.5${
+      prior.length ? `, ${prior.length} prior samples` : ""
+    }; every ${every} steps`,
   ]);
   return { images, retraceError: r.retraceError };
 };
@@ -248,7 +285,7 @@ export const writeReport = async (
   settings: RunSettings,
   dir: string,
   summary: [string, string][],
-  evalReport: { train: EvalReport; test: EvalReport } | undefined,
+  evals: readonly RunEval[],
   images: [string, string][],
 ): Promise<string> => {
   const metrics = await readMetrics(dir);
@@ -269,19 +306,36 @@ export const writeReport = async (
       lineChart("GECO multiplier lambda", [series("lambda")]),
     );
   }
-  if (evalReport) {
-    charts.push(lineChart(
-      "per-step MSE of the unroll (log10)",
-      [
-        { name: "test", points: evalReport.test.perStepMse.map((y, t) => [t, y]) },
-        { name: "train", points: evalReport.train.perStepMse.map((y, t) => [t, y]) },
-        {
-          name: "static (test)",
-          points: evalReport.test.perStepMse.map((_, t) => [t, evalReport.test.staticMse]),
-        },
-      ],
-      { log: true, xLabel: "rollout step" },
-    ));
+  const curve = (name: string, ys: readonly number[]) => ({
+    name,
+    points: ys.map((y, t) => [t, y] as [number, number]),
+  });
+  for (const { train, test } of evals) {
+    charts.push(
+      lineChart(
+        `per-step MSE of the ${test.steps}-step unroll (log10)`,
+        [
+          curve("test", test.perStepMse),
+          curve("train", train.perStepMse),
+          curve("static (test)", test.staticPerStepMse),
+          curve("backward from the end", test.latent.backwardMse),
+        ],
+        { log: true, xLabel: "rollout step" },
+      ),
+      lineChart(
+        `learned energy along the ${test.steps}-step unroll: |H(t) - H(0)| / spread of H(0)`,
+        [
+          curve("rollout (test)", test.latent.energyDrift),
+          curve("encoder on true frames", test.latent.encodedEnergyDrift),
+        ],
+        { xLabel: "rollout step" },
+      ),
+      lineChart(
+        `rollout's distance from the encoder's state of the true frames (${test.steps} steps)`,
+        [curve("q", test.latent.qDistance), curve("p", test.latent.pDistance)],
+        { xLabel: "rollout step (window start)" },
+      ),
+    );
   }
   const file = join(dir, "report.html");
   await writeTextAtomic(
@@ -306,11 +360,17 @@ export const finishRun = async (
   );
   const evalReport = await evaluateRun(settings, dir, state.params, reader);
   console.log(evalTable(evalReport));
-  let horizon: { train: EvalReport; test: EvalReport } | undefined;
+  console.log(perStepLine(evalReport.test));
+  let horizon: RunEval | undefined;
   if (model.rolloutSteps < settings.run.evalSteps) {
     // Also on the horizon the model was trained on (the paper trains and scores 30 steps alike).
     horizon = await evaluateRun(settings, dir, state.params, reader, model.rolloutSteps);
     console.log(evalTable(horizon));
+  }
+  const extrapolation = await extrapolate(settings, dir, state.params);
+  if (extrapolation) {
+    console.log(evalTable(extrapolation));
+    console.log(perStepLine(extrapolation.test));
   }
   const { images, retraceError } = await writeRollouts(settings, dir, state.params, reader);
   console.log(
@@ -337,15 +397,51 @@ export const finishRun = async (
           }x static)`,
         ] as [string, string]]
         : []),
+      ...(extrapolation
+        ? [[
+          `test MSE x1e4 (${extrapolation.test.steps} steps, extrapolated)`,
+          `${(extrapolation.test.mse * 1e4).toFixed(2)} (${
+            extrapolation.test.improvementOverStatic.toFixed(2)
+          }x static; better than static at ${extrapolation.test.stepsBeatingStatic} of ${extrapolation.test.steps} steps)`,
+        ] as [string, string]]
+        : []),
       ["valid prediction time (test, frames)", evalReport.test.validPredictionFrames.toFixed(1)],
       ["backward retrace error", retraceError.toExponential(2)],
     ],
-    evalReport,
+    [evalReport, ...(extrapolation ? [extrapolation] : [])],
     images,
   );
   console.log(
     `outputs: ${dir} (config.json, metrics.jsonl, checkpoints/, rollouts/, eval.json, ${report})`,
   );
+};
+
+/**
+ * The run's extrapolation: its `extrapolateSteps`-step unroll on sequences with as many frames
+ * (generated, or a dataset's when it has them), written to `eval-N.json`. Absent when the run
+ * asks for none or its dataset's sequences are too short (said on stdout).
+ */
+export const extrapolate = async (
+  settings: RunSettings,
+  dir: string,
+  params: HgnParams,
+): Promise<RunEval | undefined> => {
+  const steps = settings.run.extrapolateSteps ?? 0;
+  if (steps === 0) return undefined;
+  let reader: ExampleReader;
+  try {
+    reader = await openReader(settings, steps);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.log(`train: no ${steps}-step extrapolation: ${e.message}`);
+    return undefined;
+  }
+  console.log(
+    `train: extrapolating ${steps} steps on ${settings.run.testSize} train and test sequences of ${
+      steps + 1
+    } frames`,
+  );
+  return evaluateRun(settings, dir, params, reader, steps);
 };
 
 /** Loads the newest checkpoint of a run, checked against the run's config.json. */

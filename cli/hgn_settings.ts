@@ -50,6 +50,11 @@ export interface RunSettings {
     readonly testSize: number;
     /** unroll length of the evaluation (paper: 30) */
     readonly evalSteps: number;
+    /**
+     * a longer unroll also evaluated at the end, on test sequences generated (or stored) with
+     * as many frames: extrapolation past the paper's horizon (0 or absent: none)
+     */
+    readonly extrapolateSteps?: number;
     readonly backend: BackendRequest;
     /**
      * workers computing each update's gradient on slices of the batch (1: in the main thread);
@@ -92,6 +97,9 @@ export const trainOptions = {
   "rollout-grow": { type: "string" },
   "geco-init": { type: "string" },
   "geco-lr": { type: "string" },
+  "consistency-weight": { type: "string" },
+  "consistency-windows": { type: "string" },
+  "consistency-start": { type: "string" },
   "kl-hold": { type: "string" },
   "kl-grow": { type: "string" },
   seed: { type: "string" },
@@ -99,6 +107,7 @@ export const trainOptions = {
   "train-size": { type: "string" },
   "test-size": { type: "string" },
   "eval-steps": { type: "string" },
+  "extrapolate-steps": { type: "string" },
   "noise-mode": { type: "string" },
   "noise-std": { type: "string" },
   "log-every": { type: "string" },
@@ -153,9 +162,12 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     hamiltonianLayers: int("hamiltonian-layers", m.hamiltonianLayers),
     decoderWidth: int("decoder-width", m.decoderWidth),
   };
-  const hold = int("rollout-hold", 0, 0);
-  const grow = int("rollout-grow", 0, 0);
-  const start = int("rollout-start", model.rolloutSteps);
+  const steps = int("steps", preset.steps);
+  // The recipe's curriculum in shares of the updates, its start no longer than the rollout.
+  const c = preset.curriculum;
+  const hold = int("rollout-hold", c ? Math.round(c.hold * steps) : 0, 0);
+  const grow = int("rollout-grow", c ? Math.round(c.grow * steps) : 0, 0);
+  const start = int("rollout-start", Math.min(c?.from ?? Infinity, model.rolloutSteps));
   const backend = flags.backend ?? "auto";
   const noiseMode = flags["noise-mode"] ?? preset.noiseMode;
   const stochastic = !model.deterministic;
@@ -167,7 +179,9 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
   }
   const klHold = int("kl-hold", preset.klWarmup?.hold ?? 0, 0);
   const klGrow = int("kl-grow", preset.klWarmup?.grow ?? 0, 0);
-  const steps = int("steps", preset.steps);
+  const consistencyWeight = num("consistency-weight", preset.consistency?.weight ?? 0);
+  const consistencyWindows = int("consistency-windows", preset.consistency?.windows ?? 2);
+  const evalSteps = int("eval-steps", 30);
   const lrDecay = num("lr-decay", preset.lrDecay);
   const settings: RunSettings = {
     version: SETTINGS_VERSION,
@@ -175,8 +189,24 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
     objective: {
       model,
       ...(framesPerUpdate > 0 ? { framesPerUpdate } : {}),
-      ...(hold + grow > 0 ? { curriculum: { from: start, hold, grow } } : {}),
+      // (one that starts at the full length is none; one past it is reported below)
+      ...(hold + grow > 0 && start !== model.rolloutSteps
+        ? { curriculum: { from: start, hold, grow } }
+        : {}),
       ...(stochastic && klHold + klGrow > 0 ? { klWarmup: { hold: klHold, grow: klGrow } } : {}),
+      ...(consistencyWeight !== 0
+        ? {
+          consistency: {
+            weight: consistencyWeight,
+            windows: consistencyWindows,
+            start: int(
+              "consistency-start",
+              Math.round((preset.consistency?.start ?? 0) * steps),
+              0,
+            ),
+          },
+        }
+        : {}),
     },
     ...(stochastic
       ? {
@@ -208,7 +238,8 @@ export const settingsFromFlags = (flags: Flags): RunSettings => {
       checkpointEvery: int("checkpoint-every", 200),
       keep: int("keep", 3),
       testSize: int("test-size", preset.testSize),
-      evalSteps: int("eval-steps", 30),
+      evalSteps,
+      extrapolateSteps: int("extrapolate-steps", 2 * evalSteps, 0, 1000),
       backend: backend as BackendRequest,
       threads: int("threads", defaultThreads(), 1, 256),
     },
@@ -302,6 +333,14 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       `--kl-hold and --kl-grow must be integers >= 0 on the stochastic variant, got ${s.objective.klWarmup?.hold} and ${s.objective.klWarmup?.grow}`,
     ),
     check(
+      s.objective.consistency,
+      (c) =>
+        c === undefined ||
+        (Number.isFinite(c.weight) && c.weight >= 0 && Number.isInteger(c.windows) &&
+          c.windows >= 1),
+      `--consistency-weight must be >= 0 and --consistency-windows an integer >= 1, got ${s.objective.consistency?.weight} and ${s.objective.consistency?.windows}`,
+    ),
+    check(
       s.objective.curriculum,
       (c) =>
         c === undefined ||
@@ -312,6 +351,12 @@ export const validateSettings = (s: RunSettings): E.Either<Errors, RunSettings> 
       s.run.evalSteps,
       (x) => x + 1 >= m.inputFrames,
       `--eval-steps + 1 must cover the ${m.inputFrames} input frames, got ${s.run.evalSteps}`,
+    ),
+    check(
+      s.run.extrapolateSteps,
+      (x) =>
+        x === undefined || x === 0 || (Number.isInteger(x) && x > s.run.evalSteps && x <= 1000),
+      `--extrapolate-steps must be 0 (none) or an integer in (--eval-steps = ${s.run.evalSteps}, 1000], got ${s.run.extrapolateSteps}`,
     ),
     check(
       s.train.trainSize,

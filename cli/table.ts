@@ -313,6 +313,15 @@ const hgnCell = async (
     String(s.evalSize),
     "--noise-mode",
     s.noiseMode,
+    // the table scores its own unroll; a cell needs no extrapolation of train's
+    "--extrapolate-steps",
+    "0",
+    // the recipe the table's rows were measured with (docs/results.md), pinned now that the
+    // small preset's default trains 30-step rollouts scoring 11 frames with latent consistency
+    "--frames-per-update",
+    "6",
+    "--consistency-weight",
+    "0",
     "--backend",
     backend,
     "--threads",

@@ -43,18 +43,18 @@ export const summary = "train an HGN (default: mass-spring, 32 px, sized for a C
 const HELP =
   `usage: deno run --allow-read --allow-write=runs --allow-sys=systemMemoryInfo cli.ts train [flags]
 Trains a Hamiltonian Generative Network from pixels. Defaults: --preset small (CPU-sized: the
-deterministic variant, 10-step rollouts scoring 6 random frames per update, batch 8, noise on the
-initial state only, learning rate 2e-3 cosine-decayed to 1e-4 over a fixed 900 updates: the same
-model on every machine with the same backend),
-mass-spring, 32 px, data generated from --data-seed (or read from --data DIR).
-For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
-  --rollout-steps 30 --frames-per-update 11 --rollout-start 10 --rollout-hold 1000
-  --rollout-grow 300 --steps 2100 --lr-decay 1
+deterministic variant on the paper's 30-step rollouts, reached by a curriculum (10 steps for the
+first 5/12 of the updates, growing to 30 over the next 1/6), scoring 11 random frames per update,
+batch 8, noise on the initial state only, learning rate 2e-3 cosine-decayed to 1e-4, the rollout
+tied to the encoder's states from the end of the 10-step phase, a fixed 1200 updates: the same
+model on every machine with the same backend), mass-spring, 32 px, data generated from
+--data-seed (or read from --data DIR). At the end: the 30-step unroll and a 60-step
+extrapolation on test sequences of 61 frames.
   --preset small|paper   model and schedule (paper: the paper's configuration, for a GPU)
   --system NAME          mass-spring, pendulum, two-body, three-body, henon-heiles, non-separable
   --data DIR             train on a dataset written by 'cli.ts generate' (its system, size, noise,
                          seed and sizes are used; a contradicting flag is an error)
-  --steps N              total updates (default small 900, paper 15000)
+  --steps N              total updates (default small 1200, paper 15000)
   --minutes X            also stop after X minutes in this invocation, with a checkpoint (0: no cap)
   --batch-size N --lr X --seed N --train-size N --data-seed N
   --lr-decay X           cosine-decay the learning rate to X times --lr over --steps (1: constant)
@@ -66,11 +66,18 @@ For the paper's 30-step horizon on a CPU, train on it with a curriculum, e.g.
   --geco-tolerance X --geco-init X --geco-lr X
   --kl-hold U --kl-grow V   stochastic: the KL's weight is 0 for U updates, then grows
                          linearly to 1 over V more (small preset 300 and 300; paper: none)
-  --frames-per-update N  score N random predicted frames per update (0: all; small preset 6)
+  --frames-per-update N  score N random predicted frames per update (0: all; small preset 11)
   --rollout-start N --rollout-hold U --rollout-grow V   curriculum: N-step rollouts for U
                          updates, then growing linearly to --rollout-steps over V updates
+                         (small preset: 10, 5/12 and 1/6 of --steps)
+  --consistency-weight X --consistency-windows N --consistency-start U   from update U, tie
+                         the rollout's state at N random times to the encoder's state of the
+                         true frames there, weight X (0: off; small preset 1e-4, 2, 5/12 of
+                         --steps)
   --noise-mode observation|initial|none  --noise-std X
   --test-size N --eval-steps N --log-every N --checkpoint-every N --keep N
+  --extrapolate-steps N  also evaluate an N-step unroll on longer test sequences at the end
+                         (default 2 x --eval-steps; 0: none)
   --backend auto|webgpu|wasm|cpu
   --threads N            workers sharing each update's batch (default: every core; 1: none); the
                          same N gives the same run bit for bit, another N the same to float32

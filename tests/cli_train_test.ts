@@ -58,13 +58,26 @@ Deno.test("cli train: a tiny run writes its run directory, and --resume continue
     ) {
       ok((await Deno.stat(join(dir, f))).isFile, f);
     }
+    // the deterministic variant has no prior: no prior samples (they would be noise)
+    await Deno.stat(join(dir, "rollouts/prior-0.gif")).then(
+      () => ok(false, "prior samples of a deterministic model"),
+      (e) => ok(e instanceof Deno.errors.NotFound),
+    );
     ok(/improvement over static/.test(first.stdout));
+    // the extrapolation (2 x --eval-steps by default) on sequences of as many frames
+    const extra = JSON.parse(await Deno.readTextFile(join(dir, "eval-6.json")));
+    strictEqual(extra.test.perStepMse.length, 7);
+    strictEqual(extra.test.staticPerStepMse.length, 7);
+    ok(/extrapolating 6 steps on 2 train and test sequences of 7 frames/.test(first.stdout));
     ok(/backward rollout retraces the forward one within/.test(first.stdout));
     strictEqual((await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n").length, 2);
     const ev = await runCli("eval", "--run", dir, "--sequences", "2", "--steps", "4");
     strictEqual(ev.code, 0, ev.stderr);
-    const report = JSON.parse(await Deno.readTextFile(join(dir, "eval.json")));
+    // another length than the run's --eval-steps 3 goes beside its eval.json, not over it
+    const report = JSON.parse(await Deno.readTextFile(join(dir, "eval-4.json")));
     strictEqual(report.test.perStepMse.length, 5);
+    const own = JSON.parse(await Deno.readTextFile(join(dir, "eval.json")));
+    strictEqual(own.test.perStepMse.length, 4);
     ok(report.test.mse > 0 && report.test.staticMse > 0);
     const ro = await runCli("rollout", "--run", dir, "--index", "1", "--steps", "3");
     strictEqual(ro.code, 0, ro.stderr);
@@ -317,7 +330,7 @@ Deno.test("cli train: bad settings are one line naming every problem", async () 
       /size must be 32 or 64/,
       /unknown integrator 'verlet'/,
       /--backend must be one of auto, webgpu, wasm, cpu/,
-      /--rollout-start must be an integer in \[1, --rollout-steps = 10\]/,
+      /--rollout-start must be an integer in \[1, --rollout-steps = 30\]/,
     ]
   ) {
     ok(want.test(line), line);
@@ -338,4 +351,33 @@ Deno.test("cli train: the small preset's stochastic variant warms its KL up unle
   strictEqual(warmup({ stochastic: true, "kl-hold": "0", "kl-grow": "0" }), undefined);
   strictEqual(warmup({}), undefined);
   strictEqual(warmup({ preset: "paper" }), undefined);
+});
+
+Deno.test("cli train: the default is a fixed recipe: 30-step rollouts after a 10-step phase, latent consistency after it, shares of --steps", () => {
+  const s = settingsFromFlags({});
+  strictEqual(s.preset, "small");
+  strictEqual(s.run.steps, 1200);
+  strictEqual(s.run.evalSteps, 30);
+  strictEqual(s.run.extrapolateSteps, 60);
+  strictEqual(s.objective.model.rolloutSteps, 30);
+  strictEqual(s.objective.model.inputFrames, 5);
+  strictEqual(s.objective.model.deterministic, true);
+  strictEqual(s.objective.framesPerUpdate, 11);
+  deepStrictEqual(s.objective.curriculum, { from: 10, hold: 500, grow: 200 });
+  deepStrictEqual(s.objective.consistency, { weight: 1e-4, windows: 2, start: 500 });
+  deepStrictEqual(s.train.decay, { steps: 1200, final: 0.05 });
+  deepStrictEqual([s.train.batchSize, s.train.learningRate], [8, 2e-3]);
+  // another budget keeps the proportions
+  const long = settingsFromFlags({ steps: "2400" });
+  deepStrictEqual(long.objective.curriculum, { from: 10, hold: 1000, grow: 400 });
+  strictEqual(long.objective.consistency?.start, 1000);
+  // rollouts no longer than the curriculum's start have none; flags override the recipe
+  strictEqual(settingsFromFlags({ "rollout-steps": "10" }).objective.curriculum, undefined);
+  deepStrictEqual(
+    settingsFromFlags({ "rollout-start": "5", "rollout-hold": "7", "rollout-grow": "0" }).objective
+      .curriculum,
+    { from: 5, hold: 7, grow: 0 },
+  );
+  strictEqual(settingsFromFlags({ "consistency-weight": "0" }).objective.consistency, undefined);
+  strictEqual(settingsFromFlags({ "extrapolate-steps": "0" }).run.extrapolateSteps, 0);
 });

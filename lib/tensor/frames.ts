@@ -43,6 +43,8 @@ export interface PredictionScores {
   readonly perStepMse: number[][];
   /** `[B]` MSE of predicting every frame by the sequence's own mean frame (over the same frames) */
   readonly staticMse: number[];
+  /** `[B][T]` the static predictor's MSE per frame (its mean over frames is `staticMse`) */
+  readonly staticPerStepMse: number[][];
   /** `[B]` variance over time of the learned energy along the rollout */
   readonly energyVariance: number[];
   /**
@@ -99,18 +101,20 @@ export const scorePredictions = async (
   const parts = tf.tidy(() => {
     const perStep = tf.mean(tf.squaredDifference(predicted, truth), [2, 3, 4]);
     const meanFrame = tf.mean(truth, 1, true);
-    const stat = tf.mean(tf.squaredDifference(truth, meanFrame), [1, 2, 3, 4]);
+    const staticPerStep = tf.mean(tf.squaredDifference(truth, meanFrame), [2, 3, 4]);
+    const stat = tf.mean(staticPerStep, 1);
     const { variance } = tf.moments(energies, 1);
     const truthPower = tf.maximum(tf.mean(tf.square(truth), [2, 3, 4]), TINY_DENOMINATOR);
-    return [perStep, stat, variance, tf.div(perStep, truthPower)];
+    return [perStep, stat, variance, tf.div(perStep, truthPower), staticPerStep];
   });
-  const [a, b, c, d] = await Promise.all(parts.map((t) => t.data()));
+  const [a, b, c, d, e] = await Promise.all(parts.map((t) => t.data()));
   tf.dispose(parts);
   const perStepMse = rows(a as Float32Array, T);
   const staticMse = Array.from(b as Float32Array);
   return {
     perStepMse,
     staticMse,
+    staticPerStepMse: rows(e as Float32Array, T),
     energyVariance: Array.from(c as Float32Array),
     vptNormalisedMse: rows(d as Float32Array, T),
     staticNormalisedMse: perStepMse.map((r, i) =>

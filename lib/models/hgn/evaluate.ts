@@ -12,6 +12,13 @@ import type { HgnConfig } from "./config.ts";
 import { toBatch } from "../../tensor/frames.ts";
 import { encode, firstFrames, type HgnParams, initialState, unroll } from "./model.ts";
 import { evaluateBatch, validPredictionFrames } from "./metrics.ts";
+import {
+  addLatent,
+  latentBatch,
+  type LatentReport,
+  latentReport,
+  latentSums,
+} from "./diagnostics.ts";
 
 /** The paper's metrics over a set of sequences. */
 export interface EvalReport {
@@ -25,6 +32,10 @@ export interface EvalReport {
   readonly staticMse: number;
   /** `staticMse / mse`: how many times better than standing still */
   readonly improvementOverStatic: number;
+  /** the static predictor's MSE per step, averaged over sequences, `steps + 1` entries */
+  readonly staticPerStepMse: number[];
+  /** steps `t >= 1` at which the model's per-step MSE is below the static predictor's */
+  readonly stepsBeatingStatic: number;
   /** variance of the learned Hamiltonian along a rollout, averaged (Table 2 reports it x1e4) */
   readonly energyVariance: number;
   /**
@@ -40,6 +51,8 @@ export interface EvalReport {
    * MSE first exceeds 0.025
    */
   readonly staticNormalisedVpt: number;
+  /** where the rollout leaves the encoder's states, the energy drift, the backward rollout */
+  readonly latent: LatentReport;
 }
 
 /**
@@ -97,6 +110,8 @@ export const evaluate = async (
     throw new NonFiniteModelError("the model's weights hold NaN or infinite values");
   }
   const perStep = new Array(steps + 1).fill(0);
+  const staticPerStep = new Array(steps + 1).fill(0);
+  const latent = latentSums(steps, config.inputFrames);
   let staticSum = 0;
   let energySum = 0;
   let validSum = 0;
@@ -106,14 +121,17 @@ export const evaluate = async (
     const sequences = await Promise.all(Array.from({ length: n }, (_, i) => sequence(start + i)));
     const batch = toBatch(sequences, steps + 1, config.size);
     const m = await evaluateBatch(config, params, batch, steps);
+    addLatent(latent, await latentBatch(config, params, batch, steps));
     batch.dispose();
     m.perStepMse.forEach((row) => row.forEach((x, t) => (perStep[t] += x)));
+    m.staticPerStepMse.forEach((row) => row.forEach((x, t) => (staticPerStep[t] += x)));
     staticSum += m.staticMse.reduce((a, b) => a + b, 0);
     energySum += m.energyVariance.reduce((a, b) => a + b, 0);
     validSum += m.vptNormalisedMse.reduce((a, r) => a + validPredictionFrames(r), 0);
     staticValidSum += m.staticNormalisedMse.reduce((a, r) => a + validPredictionFrames(r), 0);
   }
   const perStepMse = perStep.map((x) => x / count);
+  const staticPerStepMse = staticPerStep.map((x) => x / count);
   const mse = perStepMse.reduce((a, b) => a + b, 0) / perStepMse.length;
   const staticMse = staticSum / count;
   return {
@@ -123,10 +141,13 @@ export const evaluate = async (
     perStepMse,
     staticMse,
     improvementOverStatic: staticMse / mse,
+    staticPerStepMse,
+    stepsBeatingStatic: perStepMse.filter((x, t) => t >= 1 && x < staticPerStepMse[t]).length,
     energyVariance: energySum / count,
     validPredictionFrames: validSum / count,
     validPredictionTime: (validSum / count) * config.dt,
     staticNormalisedVpt: staticValidSum / count,
+    latent: latentReport(latent),
   };
 };
 

@@ -11,7 +11,8 @@ import { deriveSeed, random, shuffle } from "../../core/random.ts";
 import { gaussianKl } from "../../tensor/nn.ts";
 import type { LossOutput, Model } from "../model.ts";
 import type { HgnConfig } from "./config.ts";
-import { applyHgn, type HgnParams, initHgn } from "./model.ts";
+import type { Phase } from "../../core/phase.ts";
+import { applyHgn, encode, frameWindow, type HgnParams, initHgn, initialState } from "./model.ts";
 
 /**
  * Rollout lengths that grow during training: `from` steps for the first `hold` updates, then
@@ -46,6 +47,28 @@ export interface KlWarmup {
   readonly grow: number;
 }
 
+/**
+ * Latent consistency: the rolled-out state at time `t` should be the state the encoder infers
+ * from the true frames `t .. t + F - 1`, as it is at `t = 0` by construction. Without it the
+ * latent is free to drift along directions the decoder ignores within the trained horizon: the
+ * rollout keeps drawing the right frames for as long as it was trained, then leaves the states
+ * the decoder knows (measured: the 30-step default's per-step error passes the static
+ * predictor's one step after its horizon, while its energy stays constant to 3e-3 of its
+ * spread). Tied to the encoder, whose states of any window come from one stationary
+ * distribution, the rollout stays where the decoder was trained at every time.
+ */
+export interface LatentConsistency {
+  /** the penalty's weight against the per-pixel MSE */
+  readonly weight: number;
+  /** windows drawn per update (seeded, without replacement, from `1 .. T + 1 - F`) */
+  readonly windows: number;
+  /**
+   * updates before the penalty starts (default 0): until the autoencoder separates the
+   * sequences, their states' spread (the penalty's scale) is near zero
+   */
+  readonly start?: number;
+}
+
 /** The configuration of the HGN model record: the network and how an update scores it. */
 export interface HgnObjectiveConfig {
   readonly model: HgnConfig;
@@ -59,6 +82,8 @@ export interface HgnObjectiveConfig {
   readonly curriculum?: RolloutCurriculum;
   /** the stochastic variant's KL weight over training (absent: 1 from the start) */
   readonly klWarmup?: KlWarmup;
+  /** tie the rollout to the encoder's states of later windows (absent: none) */
+  readonly consistency?: LatentConsistency;
 }
 
 /**
@@ -158,8 +183,14 @@ export const hgnLoss = (
   const target = tf.gather(frames, decodeAt, 1);
   const mse = tf.mean(tf.squaredDifference(output.frames, target)) as tf.Scalar;
   const rolloutSteps = tf.scalar(steps);
+  const c = config.consistency;
+  const consistency = c && c.weight > 0 && context.step >= (c.start ?? 0)
+    ? latentConsistency(config, params, frames, output.states, c.windows, context.seed)
+    : undefined;
+  const scored = consistency ? tf.add(mse, tf.mul(consistency, c!.weight)) as tf.Scalar : mse;
+  const extra: Record<string, tf.Scalar> = consistency ? { consistency } : {};
   if (model.deterministic) {
-    return { loss: mse, metrics: { mse, kl: tf.scalar(0), rolloutSteps } };
+    return { loss: scored, metrics: { mse, kl: tf.scalar(0), rolloutSteps, ...extra } };
   }
   // The reference's scale (deepmind-research physics_inspired_models, rescale_by
   // "pixels_and_time"): the KL summed over the latent's entries per sequence, divided by the
@@ -173,7 +204,57 @@ export const hgnLoss = (
   ) as tf.Scalar;
   const weight = klWeightAt(config, context.step);
   const loss = weight === 1 ? kl : tf.mul(kl, weight) as tf.Scalar;
-  return { loss, constraint: mse, metrics: { mse, kl, rolloutSteps } };
+  return { loss, constraint: scored, metrics: { mse, kl, rolloutSteps, ...extra } };
+};
+
+/**
+ * The latent consistency penalty of one update: for `windows` times `t` drawn from `seed` in
+ * `1 .. T + 1 - F` (none when the rollout is shorter than the encoder's window), the squared
+ * distance of the rolled-out `(q_t, p_t)` from the encoder's state of frames `t .. t + F - 1`,
+ * averaged over times and entries, divided by the spread of the sequence's own initial state
+ * (the variance of its entries), then averaged over sequences. A ratio that does not change when
+ * the latent is scaled (shrinking it cannot satisfy the penalty) or offset, and a mean over
+ * sequences of terms that each depend on one sequence only, so that gradient workers summing
+ * their slices' gradients compute the whole batch's. (Measured: the mean square as the scale lets
+ * a large constant offset make any error look small, and the penalty then held the states nearly
+ * constant with the pixel MSE at 2.5x; a scale taken across the batch is not the same objective
+ * on a worker's slice.)
+ *
+ * @example
+ * ```ts
+ * import { applyHgn, initHgn, latentConsistency, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const model = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 3, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(model, 0);
+ * const frames = tf.randomUniform([2, 4, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor5D;
+ * const out = applyHgn(model, params, frames, { seed: 0 });
+ * ok((await latentConsistency({ model }, params, frames, out.states, 2, 0).data())[0] > 0);
+ * ```
+ */
+export const latentConsistency = (
+  config: HgnObjectiveConfig,
+  params: HgnParams,
+  frames: tf.Tensor5D,
+  states: readonly Phase<tf.Tensor4D>[],
+  windows: number,
+  seed: number,
+): tf.Scalar => {
+  const model = config.model;
+  const last = states.length - model.inputFrames;
+  if (last < 1 || windows < 1) return tf.scalar(0);
+  const times = scoredFrames(last - 1, windows, deriveSeed(seed, 0xc0)).map((t) => t + 1);
+  const s0 = tf.concat([states[0].q, states[0].p], 3);
+  // [B]: each sequence's own scale
+  const scale = tf.maximum(tf.moments(s0, [1, 2, 3]).variance, 1e-12);
+  const terms = times.map((t) => {
+    const z = encode(model, params, frameWindow(frames, t, model.inputFrames)).mean;
+    const e = initialState(model, params, z);
+    const rolled = tf.concat([states[t].q, states[t].p], 3);
+    return tf.mean(tf.squaredDifference(rolled, tf.concat([e.q, e.p], 3)), [1, 2, 3]);
+  });
+  return tf.mean(tf.div(tf.mean(tf.stack(terms), 0), scale)) as tf.Scalar;
 };
 
 /**

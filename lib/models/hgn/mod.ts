@@ -14,3 +14,4 @@ export * from "./model.ts";
 export * from "./loss.ts";
 export * from "./metrics.ts";
 export * from "./evaluate.ts";
+export * from "./diagnostics.ts";

@@ -267,11 +267,36 @@ export const hgnHamiltonian = (
  * deepStrictEqual(await firstFrames(x, 1).data(), new Float32Array([0, 1, 2, 3, 12, 13, 14, 15]));
  * ```
  */
-export const firstFrames = (frames: tf.Tensor5D, n: number): tf.Tensor5D => {
+export const firstFrames = (frames: tf.Tensor5D, n: number): tf.Tensor5D =>
+  n === frames.shape[1] ? frames : frameWindow(frames, 0, n);
+
+/**
+ * Frames `start .. start + n - 1` of sequences `[B, F, H, W, C]`, sliced as a rank-3 tensor (see
+ * {@link firstFrames}).
+ *
+ * @example
+ * ```ts
+ * import { frameWindow } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const x = tf.range(0, 2 * 3 * 2).reshape([2, 3, 2, 1, 1]) as tf.Tensor5D;
+ * deepStrictEqual(await frameWindow(x, 1, 2).data(), new Float32Array([2, 3, 4, 5, 8, 9, 10, 11]));
+ * ```
+ */
+export const frameWindow = (frames: tf.Tensor5D, start: number, n: number): tf.Tensor5D => {
   const [B, F, H, W, C] = frames.shape;
-  if (n === F) return frames;
+  if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 1 || start + n > F) {
+    throw new RangeError(`frames ${start} .. ${start + n - 1} of sequences of ${F} frames`);
+  }
   const flat = tf.reshape(frames, [B, F, H * W * C]);
-  return tf.reshape(tf.slice(flat, [0, 0, 0], [B, n, H * W * C]), [B, n, H, W, C]) as tf.Tensor5D;
+  return tf.reshape(tf.slice(flat, [0, start, 0], [B, n, H * W * C]), [
+    B,
+    n,
+    H,
+    W,
+    C,
+  ]) as tf.Tensor5D;
 };
 
 /**
@@ -376,6 +401,37 @@ export interface ApplyOptions {
 }
 
 /**
+ * Rolls a state forward with the learned Hamiltonian, `steps` steps of `dt` (negative: backward),
+ * without decoding: the `steps + 1` states and the learned energy of each, `[B, steps + 1]`.
+ *
+ * @example
+ * ```ts
+ * import { initHgn, initialState, latentRollout, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+ * import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const config = { ...SMALL_HGN, inputFrames: 2, rolloutSteps: 2, stateChannels: 2, encoderWidth: 4, encoderLayers: 5, transformerWidth: 4, transformerLayers: 2, hamiltonianWidth: 4, hamiltonianLayers: 2, decoderWidth: 4 };
+ * const params = initHgn(config, 0);
+ * const s0 = initialState(config, params, tf.ones([3, 4, 4, 4]) as tf.Tensor4D);
+ * const out = latentRollout(config, params, s0, 0.125, 5);
+ * deepStrictEqual([out.states.length, ...out.energies.shape], [6, 3, 6]);
+ * ```
+ */
+export const latentRollout = (
+  config: HgnConfig,
+  params: HgnParams,
+  s0: Phase<tf.Tensor4D>,
+  dt: number,
+  steps: number,
+): { states: Phase<tf.Tensor4D>[]; energies: tf.Tensor2D } => {
+  const h = hgnHamiltonian(config, params);
+  const step = stepOf(integratorByName(config.integrator), tensorSpace, h, dt);
+  const states = rollout(step, steps)(s0 as Phase<tf.Tensor>) as Phase<tf.Tensor4D>[];
+  const energies = tf.stack(states.map((s) => h.energy(s)), 1) as tf.Tensor2D;
+  return { states, energies };
+};
+
+/**
  * Rolls a state forward with the learned Hamiltonian and decodes every `q_t` (or those at
  * `decodeAt`).
  *
@@ -400,9 +456,7 @@ export const unroll = (
   steps: number,
   decodeAt?: readonly number[],
 ): { states: Phase<tf.Tensor4D>[]; frames: tf.Tensor5D; energies: tf.Tensor2D } => {
-  const h = hgnHamiltonian(config, params);
-  const step = stepOf(integratorByName(config.integrator), tensorSpace, h, dt);
-  const states = rollout(step, steps)(s0 as Phase<tf.Tensor>) as Phase<tf.Tensor4D>[];
+  const { states, energies } = latentRollout(config, params, s0, dt, steps);
   const B = s0.q.shape[0];
   const S = config.size;
   const shown = decodeAt ?? states.map((_, t) => t);
@@ -413,7 +467,6 @@ export const unroll = (
     tf.transpose(tf.reshape(images, [shown.length, B, S * S * 3]), [1, 0, 2]),
     [B, shown.length, S, S, 3],
   ) as tf.Tensor5D;
-  const energies = tf.stack(states.map((s) => h.energy(s)), 1) as tf.Tensor2D;
   return { states, frames, energies };
 };
 
