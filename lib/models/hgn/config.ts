@@ -175,7 +175,7 @@ export const HGN_RECIPES: { readonly small: HgnRecipe; readonly paper: HgnRecipe
     // 10-step rollouts for the first 500 updates (the autoencoder gets sharp cheaply, the frames
     // it cannot yet predict do not swamp the loss), then growing to 30 over 200: the 30-step
     // unroll is what the paper scores, and a model trained on 10 steps does not extrapolate to it
-    // (measured: 1.01x the static predictor, against 4.3-7x with this).
+    // (measured: 1.01x the static predictor, against 4.2-7x with this).
     curriculum: { from: 10, hold: 5 / 12, grow: 1 / 6 },
     // From the end of the 10-step phase, the rollout's state at two random times is tied to the
     // encoder's state of the true frames there (see LatentConsistency).
