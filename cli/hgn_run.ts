@@ -300,6 +300,11 @@ export const writeReport = async (
     lineChart("loss", [series("loss")]),
     lineChart("gradient norm (log10)", [series("gradNorm")], { log: true }),
   ];
+  if (settings.objective.consistency) {
+    charts.push(
+      lineChart("latent consistency penalty (log10)", [series("consistency")], { log: true }),
+    );
+  }
   if (settings.geco) {
     charts.push(
       lineChart("KL per latent entry (log10)", [series("kl")], { log: true }),
