@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { disposeState } from "../lib/train/state.ts";
-import { evalTable, evaluateRun, openReader, openRun, perStepLine } from "./hgn_run.ts";
+import { evalFile, evalTable, evaluateRun, openReader, openRun, perStepLine } from "./hgn_run.ts";
 import { intFlag, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */
@@ -64,7 +64,6 @@ export const run = async (argv: string[]): Promise<void> => {
   const report = await evaluateRun(settings, dir, state.params, reader, unroll);
   console.log(evalTable(report));
   console.log(`eval: ${perStepLine(report.test)}`);
-  const file = unroll === settings.run.evalSteps ? "eval.json" : `eval-${unroll}.json`;
-  console.log(`eval: wrote ${join(dir, file)}`);
+  console.log(`eval: wrote ${join(dir, evalFile(settings, unroll))}`);
   disposeState(state);
 };

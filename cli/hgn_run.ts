@@ -155,6 +155,10 @@ export const trainingSource = (
   });
 };
 
+/** The file an evaluation of `steps` steps goes to: `eval.json` for the run's own length. */
+export const evalFile = (settings: RunSettings, steps: number): string =>
+  steps === settings.run.evalSteps ? "eval.json" : `eval-${steps}.json`;
+
 /** The evaluation of a run over one unroll length: both splits. */
 export interface RunEval {
   readonly train: EvalReport;
@@ -179,7 +183,7 @@ export const evaluateRun = async (
   const on = (split: "train" | "test") =>
     evaluate(model, params, sequenceBytes(reader, split), count, options);
   const report = { train: await on("train"), test: await on("test") };
-  const file = steps === settings.run.evalSteps ? "eval.json" : `eval-${steps}.json`;
+  const file = evalFile(settings, steps);
   await writeTextAtomic(join(dir, file), JSON.stringify(report, null, 2) + "\n");
   return report;
 };
