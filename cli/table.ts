@@ -73,11 +73,76 @@ type TableSystem = (typeof TABLE_SYSTEMS)[number];
 /** The two protocols: what the encoder sees. */
 export const PROTOCOLS = {
   /** the encoder sees all 31 frames and the 30-step unroll is scored on them (hgn_paper_config) */
-  "autoencode": { inputFrames: 31, rolloutSteps: 30 },
+  "autoencode": { inputFrames: 31 },
   /** the encoder sees the first 5 frames; the rest of the 30-step unroll is prediction */
-  "5-frame": { inputFrames: 5, rolloutSteps: 10 },
+  "5-frame": { inputFrames: 5 },
 } as const;
 type Protocol = keyof typeof PROTOCOLS;
+
+/**
+ * How the HGN rows train, in shares of the budget so that any `--budget` keeps the proportions.
+ * `30-step` (the default): `train`'s small recipe, 30-step rollouts reached by a curriculum (10
+ * steps for 5/12 of the updates, growing to 30 over 1/6), 11 scored frames per update, latent
+ * consistency (weight 1e-4, two windows) from the end of the 10-step phase. `10-step`: what the
+ * tables measured before it (docs/results.md): 10-step rollouts under the 5-frame protocol, 6
+ * scored frames, no consistency. Pinned here, not read from the preset, so that a table folder
+ * means one recipe whatever `train`'s default becomes.
+ */
+export const TABLE_RECIPES = {
+  "30-step": {
+    rolloutSteps: 30,
+    framesPerUpdate: 11,
+    curriculum: { from: 10, hold: 5 / 12, grow: 1 / 6 },
+    consistency: { weight: 1e-4, windows: 2, start: 5 / 12 },
+  },
+  "10-step": { rolloutSteps: 10, framesPerUpdate: 6 },
+} as const;
+type Recipe = keyof typeof TABLE_RECIPES;
+
+/** The `train` flags of an HGN cell's recipe: rollout, scored frames, curriculum, consistency. */
+export const recipeFlags = (
+  recipe: Recipe,
+  protocol: Protocol,
+  budget: number,
+): readonly string[] => {
+  const r: {
+    rolloutSteps: number;
+    framesPerUpdate: number;
+    curriculum?: { from: number; hold: number; grow: number };
+    consistency?: { weight: number; windows: number; start: number };
+  } = TABLE_RECIPES[recipe];
+  const share = (x: number) => String(Math.round(x * budget));
+  // the autoencoding protocol always rolls out the 30 steps it scores
+  const steps = protocol === "autoencode" ? 30 : r.rolloutSteps;
+  const c = r.curriculum;
+  const k = r.consistency;
+  return [
+    "--rollout-steps",
+    String(steps),
+    "--frames-per-update",
+    String(r.framesPerUpdate),
+    ...(c
+      ? [
+        "--rollout-start",
+        String(c.from),
+        "--rollout-hold",
+        share(c.hold),
+        "--rollout-grow",
+        share(c.grow),
+      ]
+      : ["--rollout-hold", "0", "--rollout-grow", "0"]),
+    ...(k
+      ? [
+        "--consistency-weight",
+        String(k.weight),
+        "--consistency-windows",
+        String(k.windows),
+        "--consistency-start",
+        share(k.start),
+      ]
+      : ["--consistency-weight", "0"]),
+  ];
+};
 
 /** The paper's Table 1 (pixel MSE x1e4 over a 30-step unroll, train / test). */
 export const PAPER_TABLE1: Readonly<Record<TableModel, readonly (readonly [number, number])[]>> = {
@@ -118,6 +183,7 @@ export const options = {
   assemble: { type: "boolean" },
   budget: { type: "string" },
   protocol: { type: "string" },
+  recipe: { type: "string" },
   "eval-size": { type: "string" },
   "train-size": { type: "string" },
   "data-seed": { type: "string" },
@@ -141,18 +207,22 @@ report.html in --out beside the paper's numbers. Finished cells are never recomp
   --assemble              train nothing: write the tables from the cells already done
   --budget N (300)        updates per cell
   --protocol 5-frame|autoencode (5-frame): the encoder sees the first 5 frames, or all 31
+  --recipe 30-step|10-step (30-step): the HGN rows train on 30-step rollouts (train's recipe:
+                          a 10-step phase, a curriculum, latent consistency) or on 10 steps
   --eval-size N (64)      train and test sequences scored per cell
   --train-size N (50000)  --data-seed N (0)  --seed N (0)  --noise-mode initial|observation|none (initial)
   --threads N (every core) gradient workers per update; part of the table's settings
   --kl-warmup F (0.33)    stochastic HGN rows: KL weight 0 for F x budget updates, then reaching 1
                           over F x budget more (0: full weight from the start)
-  --backend auto|webgpu|wasm|cpu   --out DIR (runs/table-<protocol>-<budget>)`;
+  --backend auto|webgpu|wasm|cpu   --out DIR (runs/table-<protocol>-<recipe>-<budget>)`;
 
 /** Everything a table run needs; every cell of a table folder shares it (`table.json` config). */
 export interface TableSettings {
   readonly version: 1;
   readonly kind: "table";
   readonly protocol: Protocol;
+  /** how the HGN rows train; a table folder written before the setting existed used `10-step` */
+  readonly recipe: Recipe;
   readonly budget: number;
   readonly evalSize: number;
   readonly trainSize: number;
@@ -301,8 +371,7 @@ const hgnCell = async (
     String(s.budget),
     "--input-frames",
     String(p.inputFrames),
-    "--rollout-steps",
-    String(p.rolloutSteps),
+    ...recipeFlags(s.recipe, s.protocol, s.budget),
     "--seed",
     String(s.seed),
     "--data-seed",
@@ -315,12 +384,6 @@ const hgnCell = async (
     s.noiseMode,
     // the table scores its own unroll; a cell needs no extrapolation of train's
     "--extrapolate-steps",
-    "0",
-    // the recipe the table's rows were measured with (docs/results.md), pinned now that the
-    // small preset's default trains 30-step rollouts scoring 11 frames with latent consistency
-    "--frames-per-update",
-    "6",
-    "--consistency-weight",
     "0",
     "--backend",
     backend,
@@ -519,6 +582,10 @@ Generated by \`cli.ts table\` (${cells.length} of ${
 frames; scores over the first ${s.evalSize} train and test sequences, a 30-step unroll (31
 frames), mean ± std over sequences. The encoder sees ${
     s.protocol === "autoencode" ? "all 31 frames" : "the first 5 frames (HNNs: the first pair)"
+  }. The HGN rows trained on ${
+    s.recipe === "30-step"
+      ? "30-step rollouts (10 steps for 5/12 of the updates, then growing to 30 over 1/6; 11 scored frames per update; latent consistency 1e-4 from the end of the 10-step phase)"
+      : `${s.protocol === "autoencode" ? 30 : 10}-step rollouts scoring 6 frames per update`
   }. The paper trained 15,000 updates per row; these rows had ${s.budget}${
     s.klWarmup > 0
       ? `; the stochastic HGN rows' KL weight was 0 for the first ${
@@ -606,8 +673,8 @@ const claimTable = async (s: TableSettings, out: string): Promise<void> => {
     await Deno.writeTextFile(file, JSON.stringify(s, null, 2) + "\n", { createNew: true });
   } catch (e) {
     if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    // a folder from before the KL warm-up setting trained without one
-    const saved = { klWarmup: 0, ...JSON.parse(await Deno.readTextFile(file)) };
+    // a folder from before the KL warm-up setting trained without one, and on 10-step rollouts
+    const saved = { klWarmup: 0, recipe: "10-step", ...JSON.parse(await Deno.readTextFile(file)) };
     const diff = (Object.keys(s) as (keyof TableSettings)[]).find((k) =>
       JSON.stringify(saved[k]) !== JSON.stringify(s[k])
     );
@@ -632,6 +699,10 @@ export const run = async (argv: string[]): Promise<number> => {
   if (!Object.hasOwn(PROTOCOLS, protocol)) {
     throw new UsageError(`--protocol must be 5-frame or autoencode, got '${protocol}'`);
   }
+  const recipe = flags.recipe ?? "30-step";
+  if (!Object.hasOwn(TABLE_RECIPES, recipe)) {
+    throw new UsageError(`--recipe must be 30-step or 10-step, got '${recipe}'`);
+  }
   const noiseMode = flags["noise-mode"] ?? "initial";
   if (!["initial", "observation", "none"].includes(noiseMode)) {
     throw new UsageError(
@@ -648,6 +719,7 @@ export const run = async (argv: string[]): Promise<number> => {
     version: 1,
     kind: "table",
     protocol: protocol as Protocol,
+    recipe: recipe as Recipe,
     budget: intFlag("budget", flags.budget, 300, 1, 10_000_000),
     evalSize: intFlag("eval-size", flags["eval-size"], 64, 1, 100_000),
     trainSize: intFlag("train-size", flags["train-size"], 50000, 1, 10_000_000),
@@ -675,7 +747,8 @@ export const run = async (argv: string[]): Promise<number> => {
     systems = parseList("cell", system, TABLE_SYSTEMS);
     models = parseList("cell", model, Object.keys(TABLE_MODELS) as TableModel[]);
   }
-  const out = flags.out ?? join("runs", `table-${settings.protocol}-${settings.budget}`);
+  const out = flags.out ??
+    join("runs", `table-${settings.protocol}-${settings.recipe}-${settings.budget}`);
   if (out.trim() === "") throw new UsageError("--out must not be empty");
   await claimTable(settings, out);
   // the same command resumes every unfinished cell (a finished one is never recomputed)

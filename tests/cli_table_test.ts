@@ -90,7 +90,7 @@ Deno.test("cli table: a cell stopped before its first checkpoint starts over", a
   }
 });
 
-Deno.test("cli table: the stochastic rows train with the KL warm-up, a share of the budget; a folder from before it had none", async () => {
+Deno.test("cli table: the HGN rows train with the recipe's curriculum, consistency and KL warm-up as shares of the budget; folders from before those settings had none", async () => {
   const out = await Deno.makeTempDir({ prefix: "table_warmup_" });
   try {
     const args = [...TINY, "--budget", "3", "--kl-warmup", "0.34", "--out", out];
@@ -100,6 +100,11 @@ Deno.test("cli table: the stochastic rows train with the KL warm-up, a share of 
       await Deno.readTextFile(join(out, "pendulum", "hgn-leapfrog", "run", "config.json")),
     );
     deepStrictEqual(config.objective.klWarmup, { hold: 1, grow: 1 });
+    // the default 30-step recipe: 5/12 of 3 updates at 10 steps, growing over 1/6 of them
+    strictEqual(config.objective.model.rolloutSteps, 30);
+    strictEqual(config.objective.framesPerUpdate, 11);
+    deepStrictEqual(config.objective.curriculum, { from: 10, hold: 1, grow: 1 });
+    deepStrictEqual(config.objective.consistency, { weight: 1e-4, windows: 2, start: 1 });
     // settings.json written before the setting existed: the table had no warm-up
     const file = join(out, "settings.json");
     const { klWarmup: _, ...old } = JSON.parse(await Deno.readTextFile(file));
@@ -109,6 +114,19 @@ Deno.test("cli table: the stochastic rows train with the KL warm-up, a share of 
     ok(/holds a table with klWarmup 0, not 0\.34/.test(refused.stderr), refused.stderr);
     const accepted = await runCli("table", ...args, "--kl-warmup", "0", "--assemble");
     strictEqual(accepted.code, 0, accepted.stderr);
+    // and one written before the recipe setting trained on 10-step rollouts
+    const { recipe: __, ...older } = JSON.parse(await Deno.readTextFile(file));
+    await Deno.writeTextFile(file, JSON.stringify(older));
+    const refusedRecipe = await runCli("table", ...args, "--kl-warmup", "0", "--assemble");
+    strictEqual(refusedRecipe.code, 2);
+    ok(
+      /holds a table with recipe "10-step", not "30-step"/.test(refusedRecipe.stderr),
+      refusedRecipe.stderr,
+    );
+    const tenStep = ["--kl-warmup", "0", "--recipe", "10-step", "--assemble"];
+    const acceptedRecipe = await runCli("table", ...args, ...tenStep);
+    strictEqual(acceptedRecipe.code, 0, acceptedRecipe.stderr);
+    ok(/10-step rollouts scoring 6 frames/.test(acceptedRecipe.stdout), acceptedRecipe.stdout);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
@@ -144,6 +162,7 @@ Deno.test("cli table: bad input is one line, exit 2", async () => {
       [["--noise-mode", "loud"], /--noise-mode must be initial, observation or none/],
       [["--cell", "pendulum/hnn", "--assemble"], /--cell and --assemble contradict/],
       [["--kl-warmup", "0.6"], /--kl-warmup must be in \[0, 0\.5\]/],
+      [["--recipe", "20-step"], /--recipe must be 30-step or 10-step, got '20-step'/],
     ] as const
   ) {
     const r = await runCli("table", ...args);
