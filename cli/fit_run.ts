@@ -8,7 +8,12 @@
  */
 import { join } from "node:path";
 import { SingleBar } from "../lib/deps/progress.ts";
-import { latestCheckpointFile, loadCheckpoint, saveCheckpoint } from "../lib/io/checkpoint.ts";
+import {
+  checkpointName,
+  latestCheckpointFile,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "../lib/io/checkpoint.ts";
 import { openMetrics } from "../lib/io/run.ts";
 import { tf } from "../lib/deps/tf.ts";
 import { type BatchSource, fit } from "../lib/train/fit.ts";
@@ -30,6 +35,8 @@ import {
 } from "../lib/train/state.ts";
 import type { Params } from "../lib/tensor/nn.ts";
 import { UsageError } from "./usage.ts";
+import { LOCK_FILE, lockRun } from "../lib/runs/lock.ts";
+import { guardWrite, isWriteFailure, RunWriteError } from "../lib/runs/writes.ts";
 
 /** Reads `DIR/config.json` as JSON: one line when the folder is not a run or the file is not JSON. */
 export const readRunJson = async (dir: string): Promise<unknown> => {
@@ -120,6 +127,8 @@ export interface RunFitOptions<C, P extends Params, B> {
   readonly resumed: boolean;
   /** the metrics worth a line, e.g. `mse 1.2e-3` */
   readonly describe: (m: StepMetrics) => string;
+  /** the caller holds the run folder's lock already (default: the fit takes it) */
+  readonly holdsLock?: boolean;
 }
 
 /** How a run stopped. */
@@ -157,10 +166,39 @@ export const runFit = async <C, P extends Params, B>(
     : undefined;
   if (pool) console.log(`${o.command}: ${pool.workers} gradient workers (${pool.backend})`);
   try {
-    return await fitRun(o, pool?.gradients);
+    const lock = o.holdsLock ? undefined : await takeRunLock(o.command, o.dir);
+    try {
+      return await fitRun(o, pool?.gradients);
+    } finally {
+      await lock?.release();
+    }
   } finally {
     pool?.close();
   }
+};
+
+/**
+ * The run folder's one-writer lock (a second writer is a one-line error naming the holder); a
+ * stale lock left by a process that died is taken over with a message.
+ */
+export const takeRunLock = async (
+  command: string,
+  dir: string,
+): Promise<{ readonly release: () => Promise<void> }> => {
+  let lock;
+  try {
+    lock = await lockRun(dir);
+  } catch (e) {
+    if (!isWriteFailure(e)) throw e;
+    const last = await latestCheckpointFile(join(dir, "checkpoints")).catch(() => "none");
+    throw new RunWriteError(join(dir, LOCK_FILE), e.message.split("\n")[0], last);
+  }
+  if (lock.tookOver !== undefined) {
+    console.log(
+      `${command}: took over the lock of ${lock.tookOver}, which stopped without releasing it`,
+    );
+  }
+  return lock;
 };
 
 const fitRun = async <C, P extends Params, B>(
@@ -170,7 +208,19 @@ const fitRun = async <C, P extends Params, B>(
   const { state, dir } = o;
   const { steps, minutes, logEvery, checkpointEvery, keep } = o.schedule;
   const checkpoints = join(dir, "checkpoints");
-  const save = async () => saveCheckpoint(checkpoints, await stateRecord(state), keep);
+  // the newest complete checkpoint, named when a write fails
+  let lastGood = o.resumed ? await latestCheckpointFile(checkpoints).catch(() => "none") : "none";
+  const save = async () => {
+    const record = await stateRecord(state);
+    const file = join(checkpoints, checkpointName(record.meta.step));
+    lastGood = await guardWrite(
+      file,
+      () => lastGood,
+      () => saveCheckpoint(checkpoints, record, keep),
+    );
+    return lastGood;
+  };
+  const metricsFile = join(dir, "metrics.jsonl");
   let signal: "SIGINT" | "SIGTERM" | undefined;
   const onInt = () => (signal ??= "SIGINT");
   const onTerm = () => (signal ??= "SIGTERM");
@@ -185,7 +235,16 @@ const fitRun = async <C, P extends Params, B>(
   const startStep = state.step;
   bar?.start(steps, state.step, { what: "-", rate: "-", eta: "-" });
   const started = performance.now();
-  const log = await openMetrics(dir, o.resumed ? state.step : undefined);
+  const opened = await guardWrite(
+    metricsFile,
+    () => lastGood,
+    () => openMetrics(dir, o.resumed ? state.step : undefined),
+  );
+  const log = {
+    append: (line: Parameters<typeof opened.append>[0]) =>
+      guardWrite(metricsFile, () => lastGood, () => opened.append(line)),
+    close: () => opened.close(),
+  };
   const onStep = async (last: StepMetrics) => {
     const seconds = (performance.now() - started) / 1000;
     const rate = (state.step - startStep) / seconds;

@@ -13,7 +13,7 @@ import { tf } from "../lib/deps/tf.ts";
 import { useBackend } from "../lib/tensor/backend.ts";
 import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts";
 import { claimRunDir, writeRunConfig } from "../lib/io/run.ts";
-import { runFit, signalStatus } from "./fit_run.ts";
+import { runFit, signalStatus, takeRunLock } from "./fit_run.ts";
 import { openDataset } from "../lib/io/dataset.ts";
 import { intFlag, parseFlags, UsageError } from "./usage.ts";
 import {
@@ -201,10 +201,26 @@ export const run = async (argv: string[]): Promise<number> => {
       }`,
     },
   );
-  console.log(`train: ${choice.report}`);
+  // one writer per run folder, from here to the report
+  const lock = await takeRunLock("train", dir);
+  try {
+    return await trainIn(dir, settings, flags.resume !== undefined, reader, choice.report);
+  } finally {
+    await lock.release();
+  }
+};
+
+const trainIn = async (
+  dir: string,
+  settings: RunSettings,
+  resumed: boolean,
+  reader: Awaited<ReturnType<typeof openReader>>,
+  report: string,
+): Promise<number> => {
+  console.log(`train: ${report}`);
   const model = runModel(settings);
   let state: HgnRunState;
-  if (flags.resume !== undefined) {
+  if (resumed) {
     state = await loadRunState(dir, settings);
     console.log(`train: resuming ${dir} at step ${state.step}`);
   } else {
@@ -234,7 +250,8 @@ export const run = async (argv: string[]): Promise<number> => {
     source: trainingSource(settings, reader),
     workers: runWorkers(settings),
     schedule: r,
-    resumed: flags.resume !== undefined,
+    resumed,
+    holdsLock: true,
     describe: (m: StepMetrics) =>
       `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
         m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
@@ -244,7 +261,7 @@ export const run = async (argv: string[]): Promise<number> => {
     disposeState(state);
     return signalStatus(result.signal);
   }
-  await finishRun(settings, dir, state, reader, choice.report, tf.getBackend());
+  await finishRun(settings, dir, state, reader, report, tf.getBackend());
   disposeState(state);
   return 0;
 };

@@ -89,3 +89,40 @@ export const interruptCli = async (
   await child.stderr.cancel();
   return { code: status.code, stdout: out };
 };
+
+/** A tiny `train` run: two workers on cpu, a model of a few hundred weights, 2-step rollouts. */
+export const TINY_TRAIN = [
+  // two workers whatever the machine: the default (every core) would vary with it
+  "--threads",
+  "2",
+  "--backend",
+  "cpu",
+  "--batch-size",
+  "2",
+  "--rollout-steps",
+  "2",
+  "--input-frames",
+  "2",
+  "--state-channels",
+  "2",
+  "--encoder-width",
+  "4",
+  "--encoder-layers",
+  "5",
+  "--fpsi-width",
+  "4",
+  "--fpsi-layers",
+  "2",
+  "--hamiltonian-width",
+  "4",
+  "--hamiltonian-layers",
+  "2",
+  "--decoder-width",
+  "4",
+  "--test-size",
+  "2",
+  "--eval-steps",
+  "3",
+  "--log-every",
+  "1",
+];

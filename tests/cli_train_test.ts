@@ -1,44 +1,8 @@
 // `cli.ts train` as a user runs it: a tiny model end to end, resume, Ctrl-C, bad input.
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { interruptCli, runCli, runCliIn } from "./_cli.ts";
+import { interruptCli, runCli, runCliIn, TINY_TRAIN as TINY_FLAGS } from "./_cli.ts";
 import { settingsFromFlags } from "../cli/hgn_settings.ts";
-
-const TINY_FLAGS = [
-  // two workers whatever the machine: the default (every core) would vary with it
-  "--threads",
-  "2",
-  "--backend",
-  "cpu",
-  "--batch-size",
-  "2",
-  "--rollout-steps",
-  "2",
-  "--input-frames",
-  "2",
-  "--state-channels",
-  "2",
-  "--encoder-width",
-  "4",
-  "--encoder-layers",
-  "5",
-  "--fpsi-width",
-  "4",
-  "--fpsi-layers",
-  "2",
-  "--hamiltonian-width",
-  "4",
-  "--hamiltonian-layers",
-  "2",
-  "--decoder-width",
-  "4",
-  "--test-size",
-  "2",
-  "--eval-steps",
-  "3",
-  "--log-every",
-  "1",
-];
 
 Deno.test("cli train: a tiny run writes its run directory, and --resume continues it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hgn_run_" });
