@@ -36,7 +36,7 @@ import {
 import type { Params } from "../lib/tensor/nn.ts";
 import { UsageError } from "./usage.ts";
 import { LOCK_FILE, lockRun } from "../lib/runs/lock.ts";
-import { guardWrite, isWriteFailure, RunWriteError } from "../lib/runs/writes.ts";
+import { guardWrite } from "../lib/runs/writes.ts";
 
 /** Reads `DIR/config.json` as JSON: one line when the folder is not a run or the file is not JSON. */
 export const readRunJson = async (dir: string): Promise<unknown> => {
@@ -177,6 +177,10 @@ export const runFit = async <C, P extends Params, B>(
   }
 };
 
+/** The newest checkpoint in `checkpoints`, or `none`: what a failed write names as the last good one. */
+const lastCheckpoint = (checkpoints: string): Promise<string> =>
+  latestCheckpointFile(checkpoints).catch(() => "none");
+
 /**
  * The run folder's one-writer lock (a second writer is a one-line error naming the holder); a
  * stale lock left by a process that died is taken over with a message.
@@ -185,14 +189,8 @@ export const takeRunLock = async (
   command: string,
   dir: string,
 ): Promise<{ readonly release: () => Promise<void> }> => {
-  let lock;
-  try {
-    lock = await lockRun(dir);
-  } catch (e) {
-    if (!isWriteFailure(e)) throw e;
-    const last = await latestCheckpointFile(join(dir, "checkpoints")).catch(() => "none");
-    throw new RunWriteError(join(dir, LOCK_FILE), e.message.split("\n")[0], last);
-  }
+  const last = await lastCheckpoint(join(dir, "checkpoints"));
+  const lock = await guardWrite(join(dir, LOCK_FILE), () => last, () => lockRun(dir));
   if (lock.tookOver !== undefined) {
     console.log(
       `${command}: took over the lock of ${lock.tookOver}, which stopped without releasing it`,
@@ -209,7 +207,7 @@ const fitRun = async <C, P extends Params, B>(
   const { steps, minutes, logEvery, checkpointEvery, keep } = o.schedule;
   const checkpoints = join(dir, "checkpoints");
   // the newest complete checkpoint, named when a write fails
-  let lastGood = o.resumed ? await latestCheckpointFile(checkpoints).catch(() => "none") : "none";
+  let lastGood = o.resumed ? await lastCheckpoint(checkpoints) : "none";
   const save = async () => {
     const record = await stateRecord(state);
     const file = join(checkpoints, checkpointName(record.meta.step));

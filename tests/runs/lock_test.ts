@@ -5,6 +5,13 @@ import { LOCK_FILE, lockRun, RunLockedError } from "../../lib/runs/lock.ts";
 import { runCli, TINY_TRAIN } from "../_cli.ts";
 import { pathExists } from "../../lib/io/atomic.ts";
 
+/** The lock file a process that died leaves behind: its holder's text, no OS lock held. */
+const leaveStaleLock = (dir: string, host: string) =>
+  Deno.writeTextFile(
+    join(dir, LOCK_FILE),
+    JSON.stringify({ pid: 4_000_000, host, since: "2026-01-01T00:00:00.000Z" }),
+  );
+
 Deno.test("lockRun: a second lock of a held folder is refused naming the holder; release frees it and removes the file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock_" });
   try {
@@ -28,8 +35,7 @@ Deno.test("lockRun: a second lock of a held folder is refused naming the holder;
 Deno.test("lockRun: a lock file left by a process that died is taken over, naming it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock_" });
   try {
-    const stale = { pid: 4_000_000, host: "elsewhere", since: "2026-01-01T00:00:00.000Z" };
-    await Deno.writeTextFile(join(dir, LOCK_FILE), JSON.stringify(stale));
+    await leaveStaleLock(dir, "elsewhere");
     const lock = await lockRun(dir);
     strictEqual(lock.tookOver, "pid 4000000 on elsewhere since 2026-01-01T00:00:00.000Z");
     ok((await Deno.readTextFile(lock.file)).includes(`"pid":${Deno.pid}`));
@@ -59,8 +65,7 @@ Deno.test("cli train: a second writer of a run folder is one line naming the hol
       await held.release();
     }
     // a holder that died (SIGKILL leaves its lock file): the next resume takes over and says so
-    const stale = { pid: 4_000_000, host: "gone", since: "2026-01-01T00:00:00.000Z" };
-    await Deno.writeTextFile(join(dir, LOCK_FILE), JSON.stringify(stale));
+    await leaveStaleLock(dir, "gone");
     const third = await runCli("train", "--resume", dir, "--steps", "2");
     strictEqual(third.code, 0, third.stderr);
     ok(/took over the lock of pid 4000000 on gone/.test(third.stdout), third.stdout);
