@@ -220,7 +220,7 @@ export interface ExampleReader {
 export const generatedReader = (
   gen: ExampleGenerator,
   counts: Readonly<Record<Split, number>>,
-  shardSize = defaultShardSize(gen.spec.frames, gen.spec.render.size),
+  shardSize: number = defaultShardSize(gen.spec.frames, gen.spec.render.size),
 ): ExampleReader => {
   const sizes = {
     train: shardSizes(counts.train, shardSize),
