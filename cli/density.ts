@@ -42,14 +42,8 @@ import { constrained, type GecoConfig } from "../lib/train/constrained.ts";
 import { targetBatches, targetTensor } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics, type TrainState } from "../lib/train/state.ts";
 import { check, type Errors, validateAll } from "../lib/core/validation.ts";
-import {
-  defaultThreads,
-  readRunJson,
-  resumeState,
-  runFit,
-  type RunSchedule,
-  signalStatus,
-} from "./fit_run.ts";
+import { defaultThreads, readRunJson, resumeState, type RunSchedule } from "../lib/runs/fit.ts";
+import { runFit, signalStatus } from "./fit_run.ts";
 import { intFlag, numberFlag, type Options, parseFlags, UsageError } from "./usage.ts";
 
 /** Which density model. */

@@ -7,7 +7,8 @@
  */
 import { join } from "node:path";
 import { disposeState } from "../lib/train/state.ts";
-import { evalFile, evalTable, evaluateRun, openReader, openRun, perStepLine } from "./hgn_run.ts";
+import { evalFile, evalTable, evaluateRun, openReader, perStepLine } from "../lib/runs/hgn.ts";
+import { openRun } from "./hgn_run.ts";
 import { intFlag, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */

@@ -7,7 +7,8 @@
  */
 import { join } from "node:path";
 import { disposeState } from "../lib/train/state.ts";
-import { openReader, openRun, writeRollouts } from "./hgn_run.ts";
+import { openReader, writeRollouts } from "../lib/runs/hgn.ts";
+import { openRun } from "./hgn_run.ts";
 import { intFlag, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */

@@ -20,7 +20,7 @@ import { type ExampleReader, generatedReader } from "../lib/data/order.ts";
 import { pathExists, writeTextAtomic } from "../lib/io/atomic.ts";
 import { listCheckpoints } from "../lib/io/checkpoint.ts";
 import { lineChart, reportHtml } from "../lib/io/report.ts";
-import { writeRunConfig } from "../lib/io/run.ts";
+import { claimRunDir, writeRunConfig } from "../lib/io/run.ts";
 import { applyHgn } from "../lib/models/hgn/model.ts";
 import { validPredictionFrames } from "../lib/models/hgn/metrics.ts";
 import {
@@ -35,16 +35,12 @@ import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/
 import { scorePredictions, toBatch } from "../lib/tensor/frames.ts";
 import { frameWindows, sequenceBytes } from "../lib/train/sources.ts";
 import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts";
-import {
-  defaultThreads,
-  readRunJson,
-  resumeState,
-  runFit,
-  shellQuote,
-  signalStatus,
-} from "./fit_run.ts";
-import { loadRunState, readSettings } from "./hgn_run.ts";
-import * as train from "./train.ts";
+import { defaultThreads, readRunJson, resumeState } from "../lib/runs/fit.ts";
+import { consoleFit, runFit, shellQuote, signalStatus, takeRunLock } from "./fit_run.ts";
+import { openReader, readSettings, trainHgn } from "../lib/runs/hgn.ts";
+import type { RunSettings } from "../lib/runs/hgn_settings.ts";
+import { checkMemoryFlags, settingsFromFlags, type TrainFlags } from "./hgn_settings.ts";
+import { describeHgn } from "./train.ts";
 import { intFlag, numberFlag, type Options, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */
@@ -55,17 +51,21 @@ export const TABLE_SYSTEMS = ["mass-spring", "pendulum", "two-body", "three-body
 
 /** The rows of Table 1, in the paper's order, and how each trains. */
 export const TABLE_MODELS = {
-  "hnn": { label: "HNN", kind: "pixel-hnn", flags: [] },
-  "hnn-conv": { label: "HNN (conv)", kind: "pixel-hnn", flags: [] },
+  "hnn": { label: "HNN", kind: "pixel-hnn", flags: {} },
+  "hnn-conv": { label: "HNN (conv)", kind: "pixel-hnn", flags: {} },
   "hgn-euler": {
     label: "HGN Euler",
     kind: "hgn",
-    flags: ["--stochastic", "--integrator", "euler"],
+    flags: { stochastic: true, integrator: "euler" },
   },
-  "hgn-determ": { label: "HGN determ", kind: "hgn", flags: ["--deterministic"] },
-  "hgn-no-fpsi": { label: "HGN no f_psi", kind: "hgn", flags: ["--stochastic", "--no-fpsi"] },
-  "hgn-leapfrog": { label: "HGN leapfrog", kind: "hgn", flags: ["--stochastic"] },
-} as const;
+  "hgn-determ": { label: "HGN determ", kind: "hgn", flags: { deterministic: true } },
+  "hgn-no-fpsi": {
+    label: "HGN no f_psi",
+    kind: "hgn",
+    flags: { stochastic: true, "no-fpsi": true },
+  },
+  "hgn-leapfrog": { label: "HGN leapfrog", kind: "hgn", flags: { stochastic: true } },
+} as const satisfies Record<string, { label: string; kind: string; flags: TrainFlags }>;
 
 type TableModel = keyof typeof TABLE_MODELS;
 type TableSystem = (typeof TABLE_SYSTEMS)[number];
@@ -104,7 +104,7 @@ export const recipeFlags = (
   recipe: Recipe,
   protocol: Protocol,
   budget: number,
-): readonly string[] => {
+): TrainFlags => {
   const r: {
     rolloutSteps: number;
     framesPerUpdate: number;
@@ -116,32 +116,24 @@ export const recipeFlags = (
   const steps = protocol === "autoencode" ? 30 : r.rolloutSteps;
   const c = r.curriculum;
   const k = r.consistency;
-  return [
-    "--rollout-steps",
-    String(steps),
-    "--frames-per-update",
-    String(r.framesPerUpdate),
+  return {
+    "rollout-steps": String(steps),
+    "frames-per-update": String(r.framesPerUpdate),
     ...(c
-      ? [
-        "--rollout-start",
-        String(c.from),
-        "--rollout-hold",
-        share(c.hold),
-        "--rollout-grow",
-        share(c.grow),
-      ]
-      : ["--rollout-hold", "0", "--rollout-grow", "0"]),
+      ? {
+        "rollout-start": String(c.from),
+        "rollout-hold": share(c.hold),
+        "rollout-grow": share(c.grow),
+      }
+      : { "rollout-hold": "0", "rollout-grow": "0" }),
     ...(k
-      ? [
-        "--consistency-weight",
-        String(k.weight),
-        "--consistency-windows",
-        String(k.windows),
-        "--consistency-start",
-        share(k.start),
-      ]
-      : ["--consistency-weight", "0"]),
-  ];
+      ? {
+        "consistency-weight": String(k.weight),
+        "consistency-windows": String(k.windows),
+        "consistency-start": share(k.start),
+      }
+      : { "consistency-weight": "0" }),
+  };
 };
 
 /** The paper's Table 1 (pixel MSE x1e4 over a 30-step unroll, train / test). */
@@ -345,57 +337,82 @@ const summarise = (s: SplitScores) => ({
 /** The updates a stochastic HGN row holds its KL at weight 0, and then takes to reach 1. */
 const warmupUpdates = (s: TableSettings): number => Math.floor(s.klWarmup * s.budget);
 
-/** Trains (or resumes) an HGN cell through `train` and returns its predictor. */
+/** The settings of an HGN cell: its row's flags on the table's recipe, budget, data and seeds. */
+const hgnCellSettings = (
+  s: TableSettings,
+  system: TableSystem,
+  model: TableModel,
+  backend: string,
+): RunSettings => {
+  const row: TrainFlags = TABLE_MODELS[model].flags;
+  const warmup = String(warmupUpdates(s));
+  return settingsFromFlags({
+    ...row,
+    // explicit even when 0: the small preset has a warm-up of its own
+    ...(row.stochastic ? { "kl-hold": warmup, "kl-grow": warmup } : {}),
+    system,
+    steps: String(s.budget),
+    "input-frames": String(PROTOCOLS[s.protocol].inputFrames),
+    ...recipeFlags(s.recipe, s.protocol, s.budget),
+    seed: String(s.seed),
+    "data-seed": String(s.dataSeed),
+    "train-size": String(s.trainSize),
+    "test-size": String(s.evalSize),
+    "noise-mode": s.noiseMode,
+    // the table scores its own unroll; a cell needs no extrapolation of train's
+    "extrapolate-steps": "0",
+    backend,
+    threads: String(s.threads),
+  });
+};
+
+/** Trains (or resumes) an HGN cell, as `train` would, and returns its predictor. */
 const hgnCell = async (
   s: TableSettings,
   system: TableSystem,
   model: TableModel,
   dir: string,
   backend: string,
+  again: string,
 ): Promise<{ status: number; predict?: Predictor; dispose?: () => void }> => {
   const runDir = join(dir, "run");
-  const started = await startedRun(runDir);
-  const p = PROTOCOLS[s.protocol];
-  const threads = String(s.threads);
-  const flags: readonly string[] = TABLE_MODELS[model].flags;
-  const warmup = warmupUpdates(s);
-  const argv = started ? ["--resume", runDir, "--backend", backend, "--threads", threads] : [
-    ...flags,
-    // explicit even when 0: the small preset has a warm-up of its own
-    ...(flags.includes("--stochastic")
-      ? ["--kl-hold", String(warmup), "--kl-grow", String(warmup)]
-      : []),
-    "--system",
-    system,
-    "--steps",
-    String(s.budget),
-    "--input-frames",
-    String(p.inputFrames),
-    ...recipeFlags(s.recipe, s.protocol, s.budget),
-    "--seed",
-    String(s.seed),
-    "--data-seed",
-    String(s.dataSeed),
-    "--train-size",
-    String(s.trainSize),
-    "--test-size",
-    String(s.evalSize),
-    "--noise-mode",
-    s.noiseMode,
-    // the table scores its own unroll; a cell needs no extrapolation of train's
-    "--extrapolate-steps",
-    "0",
-    "--backend",
-    backend,
-    "--threads",
-    threads,
-    "--out",
-    runDir,
-  ];
-  const status = await train.run(argv);
-  if (status !== 0) return { status };
-  const settings = await readSettings(runDir);
-  const state = await loadRunState(runDir, settings);
+  const resumed = await startedRun(runDir);
+  let settings: RunSettings;
+  if (resumed) {
+    // the run's own settings, on this invocation's backend and workers
+    const saved = await readSettings(runDir);
+    settings = {
+      ...saved,
+      run: { ...saved.run, backend: backend as BackendRequest, threads: s.threads },
+    };
+  } else {
+    settings = hgnCellSettings(s, system, model, backend);
+  }
+  checkMemoryFlags(settings, Deno.systemMemoryInfo().total);
+  const reader = await openReader(settings);
+  if (!resumed) await claimRunDir({ dir: runDir });
+  const lock = await takeRunLock("table", runDir);
+  let trained;
+  try {
+    trained = await consoleFit(
+      {
+        command: "table",
+        resumeCommand: again,
+        dir: runDir,
+        steps: settings.run.steps,
+        describe: describeHgn,
+      },
+      (callbacks) =>
+        trainHgn({ dir: runDir, settings, reader, resumed, holdsLock: true, ...callbacks }),
+    );
+  } finally {
+    await lock.release();
+  }
+  const { state, signal } = trained;
+  if (signal !== undefined) {
+    disposeState(state);
+    return { status: signalStatus(signal) };
+  }
   const config = settings.objective.model;
   return {
     status: 0,
@@ -508,15 +525,10 @@ const runCell = async (
   console.log(`table: ${system}/${model} (${s.budget} updates, protocol ${s.protocol})`);
   const reader = readerFor(s, system);
   const cell = TABLE_MODELS[model].kind === "hgn"
-    ? await hgnCell(s, system, model, dir, backend)
+    ? await hgnCell(s, system, model, dir, backend, again)
     : await pixelCell(s, system, model, dir, reader, again);
-  if (cell.status !== 0 || !cell.predict) {
-    // a pixel cell's runFit printed this line; an HGN cell's printed train's own
-    if (TABLE_MODELS[model].kind === "hgn" && (cell.status === 130 || cell.status === 143)) {
-      console.log(`table: ${system}/${model} resumes from its checkpoint with: ${again}`);
-    }
-    return cell.status;
-  }
+  // (after a signal, the cell's fit printed the table command that resumes it)
+  if (cell.status !== 0 || !cell.predict) return cell.status;
   try {
     const result: CellResult = {
       system,

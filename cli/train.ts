@@ -11,31 +11,19 @@
  */
 import { tf } from "../lib/deps/tf.ts";
 import { useBackend } from "../lib/tensor/backend.ts";
-import { disposeState, initState, type StepMetrics } from "../lib/train/state.ts";
-import { claimRunDir, writeRunConfig } from "../lib/io/run.ts";
-import { runFit, signalStatus, takeRunLock } from "./fit_run.ts";
+import { disposeState, type StepMetrics } from "../lib/train/state.ts";
+import { claimRunDir } from "../lib/io/run.ts";
+import { consoleFit, signalStatus, takeRunLock } from "./fit_run.ts";
 import { openDataset } from "../lib/io/dataset.ts";
 import { intFlag, parseFlags, UsageError } from "./usage.ts";
 import {
-  checkMemory,
-  type RunSettings,
+  checkedSettings,
+  checkMemoryFlags,
   settingsFromFlags,
   trainOptions,
-  validateSettings,
 } from "./hgn_settings.ts";
-import {
-  finishRun,
-  type HgnRunState,
-  loadRunState,
-  openReader,
-  readSettings,
-  runConfig,
-  runModel,
-  runOptions,
-  runWorkers,
-  trainingSource,
-} from "./hgn_run.ts";
-import { E } from "../lib/deps/fp.ts";
+import type { RunSettings } from "../lib/runs/hgn_settings.ts";
+import { finishRun, openReader, readSettings, type RunLog, trainHgn } from "../lib/runs/hgn.ts";
 
 /** One line for the command list. */
 export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";
@@ -122,9 +110,7 @@ const resumeSettings = async (
         : {}),
     },
   };
-  const valid = validateSettings(settings);
-  if (E.isLeft(valid)) throw new UsageError(valid.left.join("; "));
-  return settings;
+  return checkedSettings(settings);
 };
 
 /**
@@ -170,10 +156,12 @@ const dataSettings = async (
     },
     run: { ...settings.run, testSize: Math.min(settings.run.testSize, splits.test.count) },
   };
-  const valid = validateSettings(out);
-  if (E.isLeft(valid)) throw new UsageError(valid.left.join("; "));
-  return out;
+  return checkedSettings(out);
 };
+
+/** The closing work's lines: status lines as `train: ...`, results as they are. */
+const trainLog: RunLog = (line: string, kind: "status" | "result"): void =>
+  console.log(kind === "status" ? `train: ${line}` : line);
 
 /** Runs the command; resolves to the exit status (130 after Ctrl-C, 143 after SIGTERM). */
 export const run = async (argv: string[]): Promise<number> => {
@@ -189,7 +177,7 @@ export const run = async (argv: string[]): Promise<number> => {
     settings = settingsFromFlags(flags);
     if (settings.data.dir !== undefined) settings = await dataSettings(flags, settings);
   }
-  checkMemory(settings, Deno.systemMemoryInfo().total);
+  checkMemoryFlags(settings, Deno.systemMemoryInfo().total);
   const reader = await openReader(settings);
   // Everything that can fail before training is checked before the run folder is claimed.
   const choice = await useBackend(settings.run.backend);
@@ -218,16 +206,6 @@ const trainIn = async (
   report: string,
 ): Promise<number> => {
   console.log(`train: ${report}`);
-  const model = runModel(settings);
-  let state: HgnRunState;
-  if (resumed) {
-    state = await loadRunState(dir, settings);
-    console.log(`train: resuming ${dir} at step ${state.step}`);
-  } else {
-    await writeRunConfig(dir, settings);
-    state = initState(model, runConfig(settings), runOptions(settings));
-  }
-  const r = settings.run;
   const m = settings.objective.model;
   const c = settings.objective.curriculum;
   console.log(
@@ -240,28 +218,29 @@ const trainIn = async (
           : ""
       }, batch ${settings.train.batchSize}, data ${settings.data.dir ?? "generated"}) -> ${dir}`,
   );
-  const fmt = (x: number | undefined, digits = 3) =>
-    x === undefined ? "-" : x.toExponential(digits);
-  const result = await runFit({
-    command: "train",
-    extraPermissions: "--allow-sys=systemMemoryInfo",
-    dir,
-    state,
-    source: trainingSource(settings, reader),
-    workers: runWorkers(settings),
-    schedule: r,
-    resumed,
-    holdsLock: true,
-    describe: (m: StepMetrics) =>
-      `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
-        m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
-      } T ${m.rolloutSteps}`,
-  });
-  if (result.signal !== undefined) {
+  const { state, signal } = await consoleFit(
+    {
+      command: "train",
+      extraPermissions: "--allow-sys=systemMemoryInfo",
+      dir,
+      steps: settings.run.steps,
+      describe: describeHgn,
+    },
+    (callbacks) => trainHgn({ dir, settings, reader, resumed, holdsLock: true, ...callbacks }),
+  );
+  try {
+    if (signal !== undefined) return signalStatus(signal);
+    await finishRun(settings, dir, state, reader, report, tf.getBackend(), trainLog);
+    return 0;
+  } finally {
     disposeState(state);
-    return signalStatus(result.signal);
   }
-  await finishRun(settings, dir, state, reader, report, tf.getBackend());
-  disposeState(state);
-  return 0;
 };
+
+const fmt = (x: number | undefined, digits = 3) => x === undefined ? "-" : x.toExponential(digits);
+
+/** An HGN update's progress line: loss, MSE, the KL and multiplier when stochastic, the horizon. */
+export const describeHgn = (m: StepMetrics): string =>
+  `loss ${fmt(m.loss)} mse ${fmt(m.mse)}${
+    m.lambda !== undefined ? ` kl ${fmt(m.kl, 2)} lambda ${m.lambda.toFixed(3)}` : ""
+  } T ${m.rolloutSteps}`;

@@ -1,40 +1,61 @@
 /**
- * Train an HGN on the pendulum from a script, without the CLI: the library's model record, data
- * generated from a seed, the one `fit` loop, and an evaluation against the static predictor.
+ * Train an HGN on the pendulum from a script, without the CLI: a run folder with checkpoints,
+ * metrics, resume and the report, through `@hamiltonian/hgn/runs`. Run it again with more
+ * updates and it resumes where it stopped.
  *
- *   deno run --allow-read examples/train_pendulum.ts [updates]
+ *   deno run --allow-read --allow-write=runs examples/train_pendulum.ts [updates] [dir]
  *
  * @module
  */
-import { datasetSpec, generatedReader, generator } from "@hamiltonian/hgn/data";
-import { evaluate, hgn, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
+import { claimRunDir } from "@hamiltonian/hgn/io";
+import {
+  finishRun,
+  hgnRunSettings,
+  openReader,
+  readSettings,
+  trainHgn,
+} from "@hamiltonian/hgn/runs";
 import { useBackend } from "@hamiltonian/hgn/tensor";
-import { fit, frameBatches, initState, sequenceBytes } from "@hamiltonian/hgn/train";
+import { disposeState } from "@hamiltonian/hgn/train";
 
 const updates = Number(Deno.args[0] ?? 200);
-console.log((await useBackend("auto")).report);
+const dir = Deno.args[1] ?? "runs/pendulum-script";
 
-// 31-frame pendulum sequences from seed 0 (the bytes `cli.ts generate` would write)
-const data = generatedReader(generator(datasetSpec({ system: "pendulum", seed: 0 })), {
-  train: 5000,
-  test: 32,
-});
-const model = { ...SMALL_HGN, rolloutSteps: 6 };
-const state = initState(hgn, { model, framesPerUpdate: 4 }, { learningRate: 2e-3, seed: 0 });
-
-await fit(state, frameBatches(data, { seed: 0, batchSize: 8, frames: 7 }), {
+// a run folder with a config resumes (to the new update count); otherwise a new run
+const resumed = await Deno.stat(`${dir}/config.json`).then(() => true, () => false);
+const saved = resumed ? await readSettings(dir) : undefined;
+const settings = saved ? { ...saved, run: { ...saved.run, steps: updates } } : hgnRunSettings({
+  system: "pendulum",
   steps: updates,
-  onStep: (m) => {
-    if (m.step % 20 === 0) console.log(`step ${m.step} mse ${m.mse.toExponential(3)}`);
+  train: { trainSize: 5000 },
+  run: { testSize: 32, checkpointEvery: 100 },
+});
+const reader = await openReader(settings);
+const { report } = await useBackend(settings.run.backend);
+if (!resumed) await claimRunDir({ dir });
+
+const { state } = await trainHgn({
+  dir,
+  settings,
+  reader,
+  resumed,
+  onMessage: console.log,
+  onProgress: (p) => {
+    if (p.logged) console.log(`step ${p.step}/${p.steps} mse ${p.metrics.mse.toExponential(3)}`);
   },
 });
-
-const test = await evaluate(model, state.params, sequenceBytes(data, "test"), 32, {
-  steps: 6,
-  batchSize: 16,
-});
+const done = await finishRun(
+  settings,
+  dir,
+  state,
+  reader,
+  report,
+  settings.run.backend,
+  (line) => console.log(line),
+);
+disposeState(state);
 console.log(
-  `test MSE x1e4 ${(test.mse * 1e4).toFixed(2)}, static predictor ${
-    (test.staticMse * 1e4).toFixed(2)
-  }: ${test.improvementOverStatic.toFixed(2)}x better`,
+  `${state.step} updates: test MSE x1e4 ${(done.eval.test.mse * 1e4).toFixed(2)}, ${
+    done.eval.test.improvementOverStatic.toFixed(2)
+  }x better than the static predictor; report ${dir}/${done.report}`,
 );

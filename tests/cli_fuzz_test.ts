@@ -3,7 +3,7 @@ import { fc } from "./deps.ts";
 import { ok, strictEqual } from "node:assert/strict";
 import { userMessage } from "../cli.ts";
 import { parseFlags } from "../cli/usage.ts";
-import { checkMemory, settingsFromFlags, trainOptions } from "../cli/hgn_settings.ts";
+import { checkMemoryFlags, settingsFromFlags, trainOptions } from "../cli/hgn_settings.ts";
 import { options as generateOptions } from "../cli/generate.ts";
 import { options as evalOptions } from "../cli/eval.ts";
 import { options as rolloutOptions } from "../cli/rollout.ts";
@@ -67,7 +67,7 @@ Deno.test("fuzz: train's settings are either valid and finite, or one line of us
     fc.property(argvOf(trainOptions), (argv) => {
       try {
         const settings = settingsFromFlags(parseFlags(argv, trainOptions));
-        checkMemory(settings, 24 * 2 ** 30);
+        checkMemoryFlags(settings, 24 * 2 ** 30);
         ok(finiteEverywhere(settings), JSON.stringify(settings));
       } catch (e) {
         const message = userMessage(e);

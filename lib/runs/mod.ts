@@ -1,8 +1,12 @@
 /**
- * A run end to end, above io, train and models: the run folder's one-writer lock and the
- * writes that stop a run with one line.
+ * A run end to end, above io, train and models: fitting into a run folder (checkpoints,
+ * metrics, resume, workers), an HGN run's settings, data, evaluation and report, the folder's
+ * one-writer lock, and the writes that stop a run with one line.
  *
  * @module
  */
+export * from "./fit.ts";
+export * from "./hgn.ts";
+export * from "./hgn_settings.ts";
 export * from "./lock.ts";
 export * from "./writes.ts";

@@ -1,0 +1,35 @@
+// The README's script example, run as a user runs it: a new run folder, then the same command
+// with more updates resumes it; both end in the report.
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readMetrics } from "@hamiltonian/hgn/io";
+
+const script = fileURLToPath(new URL("../examples/train_pendulum.ts", import.meta.url));
+
+const runExample = async (dir: string, updates: number) => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", `--allow-write=${dir}`, script, String(updates), dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+};
+
+Deno.test("examples/train_pendulum.ts: trains into a run folder, resumes it with more updates, writes the report", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "example_" });
+  try {
+    const first = await runExample(dir, 2);
+    strictEqual(first.code, 0, first.stderr);
+    ok(/^2 updates: test MSE x1e4 [\d.]+, [\d.]+x better/m.test(first.stdout), first.stdout);
+    const second = await runExample(dir, 4);
+    strictEqual(second.code, 0, second.stderr);
+    ok(/resuming .* at step 2/.test(second.stdout), second.stdout);
+    ok(/^4 updates: /m.test(second.stdout), second.stdout);
+    deepStrictEqual((await readMetrics(dir)).map((m) => m.step), [2, 4]);
+    ok((await Deno.stat(join(dir, "report.html"))).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
