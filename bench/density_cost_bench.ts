@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { tf, useBackend } from "@hamiltonian/hgn/tensor";
-import { loadDensityRun, testLogLikelihood, testPoints } from "../cli/density.ts";
+import { loadDensityRun, testLogLikelihood, testPoints } from "@hamiltonian/hgn/runs";
 import { type NhfConfig, type NhfParams, sampleNhf } from "@hamiltonian/hgn/models/nhf";
 import {
   type RealNvpConfig,

@@ -9,7 +9,7 @@ import { E } from "../lib/deps/fp.ts";
 import { HGN_RECIPES, type HgnConfig } from "../lib/models/hgn/config.ts";
 import type { BackendRequest } from "../lib/tensor/backend.ts";
 import type { NoiseMode } from "../lib/data/dataset.ts";
-import { intFlag, numberFlag, type Options, UsageError } from "./usage.ts";
+import { flagTerms, intFlag, numberFlag, type Options, UsageError } from "./usage.ts";
 import { defaultThreads } from "../lib/runs/fit.ts";
 import {
   checkMemory,
@@ -47,15 +47,6 @@ export const SETTING_FLAGS: Readonly<Record<string, string>> = {
   "run.extrapolateSteps": "--extrapolate-steps",
 };
 
-const SETTING = new RegExp(
-  `(?<![\\w.])(${
-    Object.keys(SETTING_FLAGS).sort((a, b) => b.length - a.length).map((k) =>
-      k.replaceAll(".", "\\.")
-    ).join("|")
-  })(?![\\w.])`,
-  "g",
-);
-
 /**
  * A library message in flag terms: each setting path it names becomes its flag.
  *
@@ -64,8 +55,7 @@ const SETTING = new RegExp(
  * flagMessage("train.learningRate must be > 0, got 0"); // "--lr must be > 0, got 0"
  * ```
  */
-export const flagMessage = (message: string): string =>
-  message.replace(SETTING, (path) => SETTING_FLAGS[path]);
+export const flagMessage: (message: string) => string = flagTerms(SETTING_FLAGS);
 
 /** The settings if valid, else a `UsageError` listing every problem in flag terms. */
 export const checkedSettings = (settings: RunSettings): RunSettings => {

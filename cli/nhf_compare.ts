@@ -15,6 +15,7 @@ import { lineChart, reportHtml } from "../lib/io/report.ts";
 import { readMetrics } from "../lib/io/run.ts";
 import { targets } from "../lib/data/targets.ts";
 import { runDensity } from "./density.ts";
+import { type DensityEval, readDensityEval } from "../lib/runs/density.ts";
 import { intFlag, type Options, parseFlags, UsageError } from "./usage.ts";
 
 /** One line for the command list. */
@@ -80,7 +81,7 @@ export const run = async (argv: string[]): Promise<number> => {
     ["--backend", flags.backend],
     ["--threads", flags.threads],
   ].filter(([, v]) => v !== undefined).flat() as string[];
-  const rows: Record<string, unknown>[] = [];
+  const rows: (DensityEval & { readonly row: string })[] = [];
   const curves = [];
   for (const row of ROWS) {
     const dir = join(out, row.name);
@@ -101,8 +102,7 @@ export const run = async (argv: string[]): Promise<number> => {
     } else {
       console.log(`nhf-compare: ${row.name} is finished (${join(dir, "eval.json")})`);
     }
-    const evaluation = JSON.parse(await Deno.readTextFile(join(dir, "eval.json")));
-    rows.push({ row: row.name, ...evaluation });
+    rows.push({ row: row.name, ...await readDensityEval(dir) });
     const key = row.model === "nhf" ? "elbo" : "logLikelihood";
     curves.push({
       name: row.name,
@@ -113,11 +113,9 @@ export const run = async (argv: string[]): Promise<number> => {
     `| model | test log-likelihood | kind | gap to the target's own | ms per density evaluation | ms per sample |`,
     "|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.row} | ${(r.testLogLikelihood as number).toFixed(4)} | ${r.kind} | ${
-        (r.gap as number).toFixed(4)
-      } | ${(r.msPerDensityEvaluation as number).toFixed(3)} | ${
-        (r.msPerSample as number).toFixed(4)
-      } |`
+      `| ${r.row} | ${r.testLogLikelihood.toFixed(4)} | ${r.kind} | ${r.gap.toFixed(4)} | ${
+        r.msPerDensityEvaluation.toFixed(3)
+      } | ${r.msPerSample.toFixed(4)} |`
     ),
   ].join("\n");
   const heading =
@@ -132,7 +130,7 @@ export const run = async (argv: string[]): Promise<number> => {
       title: heading,
       summary: rows.map((
         r,
-      ) => [String(r.row), `${(r.testLogLikelihood as number).toFixed(4)} (${r.kind})`]),
+      ) => [r.row, `${r.testLogLikelihood.toFixed(4)} (${r.kind})`]),
       charts: [
         lineChart("training objective (NHF: ELBO, RealNVP: log-likelihood)", curves, {
           xLabel: "iteration",

@@ -23,7 +23,8 @@ import {
   trainOptions,
 } from "./hgn_settings.ts";
 import type { RunSettings } from "../lib/runs/hgn_settings.ts";
-import { finishRun, openReader, readSettings, type RunLog, trainHgn } from "../lib/runs/hgn.ts";
+import { finishRun, openReader, readSettings, trainHgn } from "../lib/runs/hgn.ts";
+import type { RunLog } from "../lib/runs/fit.ts";
 
 /** One line for the command list. */
 export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";

@@ -77,3 +77,14 @@ export const intFlag = (
   }
   return x;
 };
+
+/**
+ * A library message in flag terms: each setting path of `flags` it names (e.g.
+ * `train.learningRate`) becomes its flag (`--lr`); a path inside a longer name is left alone.
+ */
+export const flagTerms = (flags: Readonly<Record<string, string>>): (message: string) => string => {
+  const paths = Object.keys(flags).sort((a, b) => b.length - a.length)
+    .map((k) => k.replaceAll(".", "\\."));
+  const pattern = new RegExp(`(?<![\\w.])(${paths.join("|")})(?![\\w.])`, "g");
+  return (message) => message.replace(pattern, (path) => flags[path]);
+};

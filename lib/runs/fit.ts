@@ -124,6 +124,12 @@ export interface FitProgress {
   readonly logged: boolean;
 }
 
+/**
+ * Where the closing work of a run tells what it does: `status` lines (e.g. `evaluating ...`) and
+ * `result` lines (tables, the outputs).
+ */
+export type RunLog = (line: string, kind: "status" | "result") => void;
+
 /** How a caller follows and stops a fit: a signal, a progress display, messages. */
 export interface FitCallbacks {
   /** checked before every update: a reason to stop (e.g. a signal), or undefined */

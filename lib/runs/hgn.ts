@@ -38,6 +38,7 @@ import {
   readRunJson,
   resumeState,
   RunFolderError,
+  type RunLog,
 } from "./fit.ts";
 
 /** The HGN model record of a run (the GECO-constrained one for the stochastic variant). */
@@ -101,12 +102,6 @@ const framesNeeded = (settings: RunSettings, steps: number) =>
 export class DatasetMismatchError extends RangeError {
   override name = "DatasetMismatchError";
 }
-
-/**
- * Where the closing work of a run tells what it does: `status` lines (e.g. `evaluating ...`) and
- * `result` lines (tables, the outputs).
- */
-export type RunLog = (line: string, kind: "status" | "result") => void;
 
 /**
  * The run's data: a dataset directory (checked against the settings) or the generator of the
