@@ -215,11 +215,12 @@ export const run = async (argv: string[]): Promise<number> => {
   const again = `deno run --allow-read --allow-write=${
     shellQuote(out)
   } --allow-sys=systemMemoryInfo cli.ts table ${argv.map(shellQuote).join(" ")}`;
+  // assembly scores the static predictor too, so it needs a backend as training does
+  await useBackend(backend as BackendRequest);
   if (flags.assemble) {
     console.log(await assembleTable(settings, out));
     return 0;
   }
-  await useBackend(backend as BackendRequest);
   for (const system of systems) {
     for (const model of models) {
       const status = await runCell(

@@ -207,7 +207,8 @@ const readerFor = (s: TableSettings, system: string): ExampleReader =>
   );
 
 /** Predicted frames and energies of a cell's model for a batch of 31-frame sequences. */
-type Predictor = (frames: tf.Tensor5D) => { frames: tf.Tensor5D; energies: tf.Tensor2D };
+/** A frame predictor as the table scores it: the observed frames in, predicted frames and the energy at each step out. */
+export type Predictor = (frames: tf.Tensor5D) => { frames: tf.Tensor5D; energies: tf.Tensor2D };
 
 /** Per-sequence numbers of one split. */
 interface SplitScores {
@@ -492,6 +493,43 @@ const startedRun = async (runDir: string): Promise<boolean> => {
   return false;
 };
 
+/**
+ * The static predictor of a split: each sequence's own mean frame at every step, scored by the
+ * same scorer as the cells. A model that does not beat it has not learned the dynamics.
+ */
+export const staticPredictor = (
+  frames: tf.Tensor5D,
+): { frames: tf.Tensor5D; energies: tf.Tensor2D } =>
+  tf.tidy(() => ({
+    frames: tf.mul(tf.mean(frames, 1, true), tf.onesLike(frames)) as tf.Tensor5D,
+    energies: tf.zeros([frames.shape[0], frames.shape[1]]) as tf.Tensor2D,
+  }));
+
+/** The static predictor's scores on a system's table splits (a pure function of the data). */
+export interface StaticScores {
+  readonly system: string;
+  readonly splits: Readonly<
+    Record<
+      Split,
+      {
+        readonly mse: { readonly mean: number; readonly std: number };
+        readonly perStepMse: readonly number[];
+      }
+    >
+  >;
+}
+
+const staticScores = async (s: TableSettings, system: string): Promise<StaticScores> => {
+  const reader = readerFor(s, system);
+  const split = async (name: Split) => {
+    const { mse, perStepMse } = summarise(
+      await scoreSplit(reader, name, s.evalSize, staticPredictor),
+    );
+    return { mse, perStepMse };
+  };
+  return { system, splits: { train: await split("train"), test: await split("test") } };
+};
+
 const x1e4 = (v: { mean: number; std: number }) =>
   `${(v.mean * 1e4).toFixed(2)} ± ${(v.std * 1e4).toFixed(2)}`;
 
@@ -509,6 +547,11 @@ export const assembleTable = async (s: TableSettings, out: string): Promise<stri
   }
   const find = (system: string, model: string) =>
     cells.find((c) => c.system === system && c.model === model);
+  const statics: StaticScores[] = [];
+  for (const system of TABLE_SYSTEMS) {
+    if (cells.some((c) => c.system === system)) statics.push(await staticScores(s, system));
+  }
+  const still = (system: string) => statics.find((x) => x.system === system);
   const header = `| model | ${TABLE_SYSTEMS.join(" | ")} |\n|---|${
     "---|".repeat(TABLE_SYSTEMS.length)
   }`;
@@ -553,6 +596,15 @@ ${
       (m, i) => `${PAPER_TABLE1[m][i][0]} / ${PAPER_TABLE1[m][i][1]}`,
     )
   }
+| static (mean frame) | ${
+    TABLE_SYSTEMS.map((sys) => {
+      const x = still(sys);
+      return x ? `${x1e4(x.splits.train.mse)} / ${x1e4(x.splits.test.mse)}` : "–";
+    }).join(" | ")
+  } |
+
+The static row predicts each sequence's own mean frame at every step (it sees the whole
+sequence): a model that does not beat it has not learned the dynamics.
 
 Published reproduction ([Re] HGN, ReScience C 2021), HGN leapfrog, protocol "${s.protocol}", test
 x1e4: ${
@@ -572,6 +624,21 @@ ${
     )
   }
 
+## Static MSE over model MSE (test; above 1: better than the mean frame)
+
+${header}
+${
+    (Object.keys(TABLE_MODELS) as TableModel[]).map((m) =>
+      `| ${TABLE_MODELS[m].label} | ${
+        TABLE_SYSTEMS.map((sys) => {
+          const c = find(sys, m);
+          const x = still(sys);
+          return c && x ? `${(x.splits.test.mse.mean / c.splits.test.mse.mean).toFixed(2)}x` : "–";
+        }).join(" | ")
+      } |`
+    ).join("\n")
+  }
+
 ## Valid prediction time (test, frames of 31)
 
 ${header}
@@ -587,7 +654,12 @@ ${
   await writeTextAtomic(
     join(out, "table.json"),
     JSON.stringify(
-      { settings: s, cells, paper: { table1: PAPER_TABLE1, table2: PAPER_TABLE2 } },
+      {
+        settings: s,
+        cells,
+        static: statics,
+        paper: { table1: PAPER_TABLE1, table2: PAPER_TABLE2 },
+      },
       null,
       2,
     ) +
@@ -596,10 +668,16 @@ ${
   const charts = TABLE_SYSTEMS.filter((sys) => cells.some((c) => c.system === sys)).map((sys) =>
     lineChart(
       `figure 6: test MSE per step, ${sys}`,
-      cells.filter((c) => c.system === sys).map((c) => ({
-        name: TABLE_MODELS[c.model as TableModel].label,
-        points: c.splits.test.perStepMse.map((y, t) => [t, y] as [number, number]),
-      })),
+      [
+        ...cells.filter((c) => c.system === sys).map((c) => ({
+          name: TABLE_MODELS[c.model as TableModel].label,
+          points: c.splits.test.perStepMse.map((y, t) => [t, y] as [number, number]),
+        })),
+        {
+          name: "static (mean frame)",
+          points: still(sys)!.splits.test.perStepMse.map((y, t) => [t, y] as [number, number]),
+        },
+      ],
       { log: true, xLabel: "step" },
     )
   );

@@ -15,6 +15,31 @@ import {
 } from "../../lib/runs/table.ts";
 import { useBackend } from "@hamiltonian/hgn/tensor";
 import { pathExists } from "../../lib/io/atomic.ts";
+import { datasetSpec, generator } from "../../lib/data/dataset.ts";
+import { generatedReader } from "../../lib/data/order.ts";
+
+/** float64, by hand: the mean over sequences of the MSE of predicting each pixel's mean over time */
+const meanFrameMse = async (s: TableSettings, system: string): Promise<number> => {
+  const reader = generatedReader(
+    generator(
+      datasetSpec({ system, seed: s.dataSeed, steps: 30, size: 32, noiseMode: s.noiseMode }),
+    ),
+    { train: s.trainSize, test: s.evalSize },
+  );
+  let total = 0;
+  for (let i = 0; i < s.evalSize; i++) {
+    const px = (await reader.batch("test", [i])).pixels;
+    const frame = 32 * 32 * 3;
+    let sq = 0;
+    for (let p = 0; p < frame; p++) {
+      let mean = 0;
+      for (let t = 0; t < 31; t++) mean += px[t * frame + p] / 255 / 31;
+      for (let t = 0; t < 31; t++) sq += (px[t * frame + p] / 255 - mean) ** 2;
+    }
+    total += sq / (31 * frame) / s.evalSize;
+  }
+  return total;
+};
 
 const settings: TableSettings = {
   version: 1,
@@ -89,7 +114,15 @@ Deno.test("runTableCell: a cell stopped by the caller keeps its checkpoint and n
     );
     const md = await assembleTable(tiny, out);
     ok(/1 of 24 cells present/.test(md), md);
-    ok(await pathExists(join(out, "table.json")));
+    // the static row: the mean frame, scored by the table's scorer, against float64 by hand
+    ok(/\| static \(mean frame\) \| – \| \d+\.\d\d ± /.test(md), md);
+    ok(/\| HNN \| – \| \d+\.\d\dx \|/.test(md), md);
+    const table = JSON.parse(await Deno.readTextFile(join(out, "table.json")));
+    deepStrictEqual(table.static.map((x: { system: string }) => x.system), ["pendulum"]);
+    const expected = await meanFrameMse(tiny, "pendulum");
+    const got = table.static[0].splits.test.mse.mean;
+    // float32 sums over 3072 x 31 pixels per sequence: a few ulps of 1.2e-7 each, so 1e-5 relative
+    ok(Math.abs(got - expected) <= 1e-5 * expected, `${got} vs ${expected}`);
     // a folder holds one table
     let refused: unknown;
     await claimTable({ ...tiny, budget: 5 }, out).catch((e) => (refused = e));
