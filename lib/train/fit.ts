@@ -30,6 +30,9 @@ export interface FitOptions<C, P extends Params, B> {
   readonly gradients?: GradientSource;
 }
 
+/** How long {@link fit} runs updates before letting timers and signal listeners run. */
+const YIELD_MS = 100;
+
 /** Why {@link fit} returned, and the last update's metrics. */
 export interface FitResult {
   /** `"steps"` when it reached `options.steps`, else the reason `shouldStop` gave */
@@ -69,7 +72,14 @@ export const fit = async <C, P extends Params, B>(
   options: FitOptions<C, P, B>,
 ): Promise<FitResult> => {
   let last: StepMetrics | undefined;
+  let yielded = performance.now();
   while (state.step < options.steps) {
+    // An update on the main thread resolves only microtasks, so timers and signal listeners (which
+    // set what shouldStop reads) would wait for the loop to end: give them a turn every 100 ms.
+    if (options.shouldStop && performance.now() - yielded > YIELD_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      yielded = performance.now();
+    }
     const reason = options.shouldStop?.(state);
     if (reason !== undefined) return { reason, last };
     const batch = await source.batchAt(state.step);

@@ -139,3 +139,20 @@ Deno.test("fit: a non-finite gradient (finite loss) is refused and applies nothi
   deepStrictEqual(Array.from(await state.params.x.data()), [0]);
   disposeState(state);
 });
+
+Deno.test("fit: a stop requested from a timer (as a signal listener does) is heard at the next update", async () => {
+  // the updates run on this thread and resolve only microtasks: fit must let the timer run
+  const state = initState(linear, { inputs: 3 }, { learningRate: 1e-2, seed: 3 });
+  let stop = false;
+  const timer = setTimeout(() => (stop = true), 200);
+  const started = performance.now();
+  const result = await fit(state, linearSource, {
+    steps: 5000,
+    shouldStop: () => (stop ? "asked" : undefined),
+  });
+  clearTimeout(timer);
+  strictEqual(result.reason, "asked");
+  ok(state.step > 0 && state.step < 5000, `step ${state.step}`);
+  ok(performance.now() - started < 5000, `${performance.now() - started} ms`);
+  disposeState(state);
+});
