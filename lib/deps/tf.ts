@@ -21,9 +21,15 @@ export { setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 
 /**
  * The folder (a `file:` URL ending in `/`) that holds the wasm backend's `.wasm` binaries inside
- * the npm package, resolved through Deno's npm cache.
+ * the npm package, resolved through Deno's npm cache; undefined where the package does not
+ * resolve to a folder (a bundle run without the cache, a page), which then names the folder with
+ * `useWasmBinaries`.
  */
-export const wasmDistUrl: string = new URL(
-  "./",
-  import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0"),
-).href;
+export const wasmDistUrl: string | undefined = (() => {
+  try {
+    const url = new URL("./", import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0"));
+    return url.protocol === "file:" ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+})();

@@ -141,8 +141,36 @@ let wasmPathsSet = false;
 /** Why the last backend that failed to start failed (tfjs only warns), one line. */
 let lastFailure = "";
 
+/**
+ * Where the wasm backend loads its `.wasm` binaries from, before it first starts: a folder (path
+ * or URL). By default the npm package's own folder; a bundled program or a page that carries the
+ * binaries (`tfjs-backend-*.wasm` of @tensorflow/tfjs-backend-wasm 4.22.0) names their folder here.
+ *
+ * @example
+ * ```ts ignore
+ * import { useBackend, useWasmBinaries } from "@hamiltonian/hgn/tensor";
+ * useWasmBinaries(new URL("./wasm/", import.meta.url).href); // carried beside the bundle
+ * await useBackend("wasm");
+ * ```
+ */
+export const useWasmBinaries = (dir: string): void => {
+  const url = dir.endsWith("/") ? dir : `${dir}/`;
+  const folder = url.startsWith("file:") ? new URL(url).pathname : url;
+  setWasmPaths(folder);
+  wasmPathsSet = true;
+  // a bundle inlines the backend's CommonJS loader, which reads `__dirname` where it sees Node's
+  // globals (Deno has them): give it the folder, as Node gives a package its own
+  const g = globalThis as { __dirname?: string };
+  g.__dirname ??= folder;
+};
+
 const trySet = async (name: BackendName): Promise<boolean> => {
   if (name === "wasm" && !wasmPathsSet) {
+    if (wasmDistUrl === undefined) {
+      lastFailure = "its .wasm binaries are not found (a bundle or page names their folder with " +
+        "useWasmBinaries)";
+      return false;
+    }
     setWasmPaths(new URL(wasmDistUrl).pathname);
     wasmPathsSet = true;
   }

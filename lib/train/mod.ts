@@ -18,3 +18,4 @@ export * from "./fit.ts";
 export * from "./sources.ts";
 export * from "./checkpoint.ts";
 export * from "./parallel.ts";
+export { type ModelRegistry, serveGradients } from "./gradient_serve.ts";

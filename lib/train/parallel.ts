@@ -158,6 +158,16 @@ export interface GradientPool {
   readonly close: () => void;
 }
 
+/** How {@link gradientPool} starts its workers. */
+export interface GradientPoolOptions {
+  /**
+   * The worker module (default `lib/train/gradient_worker.ts`). A bundled program, which cannot
+   * import the library's modules by URL, bundles its own worker calling `serveGradients` with the
+   * model records it needs, and passes that bundle's URL here.
+   */
+  readonly worker?: string | URL;
+}
+
 /** One worker and a way to ask it something. */
 const spawn = (url: string) => {
   const worker = new Worker(url, { type: "module" });
@@ -214,11 +224,12 @@ export const gradientPool = async (
   config: unknown,
   workers: number,
   backend = "wasm",
+  options: GradientPoolOptions = {},
 ): Promise<GradientPool> => {
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`a gradient pool needs an integer number of workers >= 1, got ${workers}`);
   }
-  const url = new URL("./gradient_worker.ts", import.meta.url).href;
+  const url = `${options.worker ?? new URL("./gradient_worker.ts", import.meta.url)}`;
   const pool = Array.from({ length: workers }, () => spawn(url));
   let ready: WorkerReply[];
   try {
