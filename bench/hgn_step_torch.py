@@ -3,6 +3,8 @@
 Run by bench/hgn_step_bench.ts in the same run (or by hand):
   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/hgn_step_torch.py --width 64 --steps 10
 Prints one JSON line: {"ms": [per-rep ms], "median_ms": ..., "loss": ...}.
+--device cuda times the step on the GPU (bench/gpu/run.sh): every tensor lives there, and each
+timed step ends with torch.cuda.synchronize(), so the time is the GPU's, not the launch queue's.
 With --profile N it also profiles one more step (torch.profiler, after the timed ones) and adds
 "stages" (ms of each forward stage, the backward pass and Adam, as labelled below) and "ops" (the
 N operators with the most self CPU time: name, calls, ms), the PyTorch side of
@@ -18,10 +20,13 @@ import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile, record_function
 
 
+DEVICE = "cpu"
+
+
 def conv_params(cin, cout, g, k=3):
     std = (2.0 / (k * k * cin)) ** 0.5
-    w = (torch.randn(cout, cin, k, k, generator=g) * std).requires_grad_()
-    b = torch.zeros(cout, requires_grad=True)
+    w = (torch.randn(cout, cin, k, k, generator=g) * std).to(DEVICE).requires_grad_()
+    b = torch.zeros(cout, device=DEVICE, requires_grad=True)
     return [w, b]
 
 
@@ -135,23 +140,31 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--profile", type=int, default=0, help="also profile a step: top N ops")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = ap.parse_args()
+    global DEVICE
+    DEVICE = a.device
+    if DEVICE == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("hgn_step_torch.py: --device cuda, but torch finds no CUDA device")
+    sync = torch.cuda.synchronize if DEVICE == "cuda" else (lambda: None)
     torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(0)
     frames = a.steps + 1
     P = init(a.width, frames, g)
     params = [t for v in P.values() for layer in v for t in layer]
     opt = torch.optim.Adam(params, lr=1.5e-4)
-    x = torch.rand(a.batch, 3 * frames, 32, 32, generator=g)
-    eps = torch.randn(a.batch, 32, 4, 4, generator=g)
+    x = torch.rand(a.batch, 3 * frames, 32, 32, generator=g).to(DEVICE)
+    eps = torch.randn(a.batch, 32, 4, 4, generator=g).to(DEVICE)
     times = []
     loss = None
     for i in range(a.reps + 1):
+        sync()
         t0 = time.perf_counter()
         opt.zero_grad()
         loss = loss_fn(P, x, eps, a.steps)
         loss.backward()
         opt.step()
+        sync()
         dt = (time.perf_counter() - t0) * 1000
         if i > 0:
             times.append(dt)
@@ -162,6 +175,7 @@ def main():
         "loss": float(loss),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu",
     }
     if a.profile > 0:
         out["stages"], out["ops"] = profiled_step(P, opt, x, eps, a.steps, a.profile)
