@@ -69,11 +69,16 @@ const tree = async (dir: string, at = ""): Promise<Map<string, Uint8Array>> => {
   return out;
 };
 
-const sameTree = async (want: string, got: string) => {
+/** Checks `got` holds the files of `want`, byte for byte; how many files and bytes it compared. */
+const sameTree = async (want: string, got: string): Promise<string> => {
   const [a, b] = [await tree(want), await tree(got)];
   deepStrictEqual([...b.keys()].sort(), [...a.keys()].sort());
   for (const [k, v] of a) ok(Buffer.from(v).equals(Buffer.from(b.get(k)!)), `${k} differs`);
+  const bytes = [...a.values()].reduce((n, v) => n + v.length, 0);
+  return `${a.size} files, ${bytes} bytes identical to the local run's`;
 };
+/** What the test saw, for the log (job ids, states, the comparison). */
+const report = (line: string) => console.log(`slurm_test: ${line}`);
 
 Deno.test({
   name:
@@ -156,7 +161,11 @@ Deno.test({
       // it stopped mid-run with a checkpoint and resumed from it: a checkpoint short of the budget
       const steps = await checkpointSteps(requeued, cells[1]);
       ok(steps.some((s) => s > 0 && s < 30) && steps.at(-1) === 30, `checkpoints ${steps}`);
-      await sameTree(local, requeued);
+      report(
+        `requeue: array ${a.CELLS_JOB} COMPLETED x2 (task ${a.CELLS_JOB}_9 requeued mid-run, ` +
+          `Restarts=1, checkpoints at ${steps.join(",")}), assemble ${a.ASSEMBLE_JOB} COMPLETED; ` +
+          await sameTree(local, requeued),
+      );
 
       // 2. the array cancelled mid-run, its assemble job cancelled with it, then submitted again
       const resubmitted = join(root, "resubmitted");
@@ -175,7 +184,11 @@ Deno.test({
         await sh(script("submit_table.sh"), ["--cells", "7,9", resubmitted, ...flags], env),
       );
       await done(c.ASSEMBLE_JOB);
-      await sameTree(local, resubmitted);
+      report(
+        `cancel: array ${b.CELLS_JOB} cancelled mid-run, assemble ${b.ASSEMBLE_JOB} CANCELLED ` +
+          `(no table.md); resubmitted as ${c.CELLS_JOB} + ${c.ASSEMBLE_JOB} COMPLETED; ` +
+          await sameTree(local, resubmitted),
+      );
 
       // 3. a dataset: three parts as an array, the merge after them, against one local process
       const data = ["--system", "two-body", "--train", "7", "--test", "3", "--size", "8"];
@@ -193,7 +206,10 @@ Deno.test({
       );
       await done(d.MERGE_JOB);
       deepStrictEqual(await states(d.PARTS_JOB), ["COMPLETED", "COMPLETED", "COMPLETED"]);
-      await sameTree(one, parts);
+      report(
+        `dataset: parts ${d.PARTS_JOB} COMPLETED x3, merge ${d.MERGE_JOB} COMPLETED; ` +
+          (await sameTree(one, parts)).replace("local run's", "single local generate's"),
+      );
     } finally {
       await sh(script("single_node.sh"), ["stop", cluster]).catch(() => {});
       await Deno.remove(root, { recursive: true }).catch(() => {});
