@@ -129,6 +129,37 @@ Deno.test("layering: only lib/io and lib/runs touch Deno.*", async () => {
   ok(problems.length === 0, `Deno.* outside lib/io and lib/runs: ${problems.join(", ")}`);
 });
 
+/**
+ * Modules a browser page imports (bundled with tfjs): they reach no `node:` module and no `Deno.*`,
+ * and no third-party code but through lib/deps.
+ */
+const BROWSER_SAFE = [
+  "lib/io/checkpoint_codec.ts",
+  "lib/core/mod.ts",
+  "lib/train/checkpoint.ts",
+  "lib/models/hgn/mod.ts",
+  "lib/models/nhf/mod.ts",
+  "lib/models/realnvp/mod.ts",
+  "lib/data/mod.ts",
+];
+
+Deno.test("layering: the browser-safe modules reach no node: module and no Deno.*", async () => {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const visit = async (file: string, from: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (file.startsWith("npm:") && from.startsWith("lib/deps/")) return;
+    if (!file.startsWith("lib/")) return void problems.push(`${from} imports ${file}`);
+    const text = await Deno.readTextFile(resolve(root, file));
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    if (/\bDeno\./.test(code)) problems.push(`${file} touches Deno.*`);
+    for (const dep of graph.get(file) ?? []) await visit(dep, file);
+  };
+  for (const f of BROWSER_SAFE) await visit(f, f);
+  ok(problems.length === 0, problems.join("\n"));
+});
+
 Deno.test("layering: no import cycles among lib files", () => {
   const state = new Map<string, "visiting" | "done">();
   const cycle: string[] = [];

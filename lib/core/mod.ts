@@ -24,3 +24,4 @@ export * from "./random.ts";
 export * from "./diagnostics.ts";
 export { E, pipe } from "../deps/fp.ts";
 export * from "./registry.ts";
+export * from "./sha256.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Digest } from "../core/sha256.ts";
 import { tf } from "../deps/tf.ts";
 import { flattenWithPaths, type Params } from "../tensor/nn.ts";
 import type { Model } from "../models/model.ts";
@@ -67,7 +67,8 @@ const canonical = (x: unknown): string =>
  * ```
  */
 export const fingerprint = (model: string, config: unknown, options: TrainOptions): string =>
-  createHash("sha256").update(canonical({ model, config, options })).digest("hex").slice(0, 16);
+  [...sha256Digest(new TextEncoder().encode(canonical({ model, config, options })))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16);
 
 const groupName = (prefix: string) => (prefix === "" ? "base" : prefix.replace(/\/$/, ""));
 

@@ -33,6 +33,23 @@ Deno.test("checkpoint: named tensors and meta round-trip exactly", () => {
   );
 });
 
+Deno.test("checkpoint: the pure codec (no node:crypto) writes and reads the bytes of the files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const c = ckpt(9, Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i)));
+    c.tensors[0] = { ...c.tensors[0], shape: [10, 100] };
+    const file = await saveCheckpoint(dir, c);
+    const bytes = await Deno.readFile(file);
+    // the codec's default digest is sha256Digest; the file functions use node:crypto's
+    deepStrictEqual(encodeCheckpoint(c), bytes);
+    deepStrictEqual(decodeCheckpoint(file, bytes), c);
+    bytes[bytes.length - 40] ^= 1;
+    throws(() => decodeCheckpoint(file, bytes), /SHA-256/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("checkpoint: corrupted (data or header), truncated or foreign files are rejected with the file named", () => {
   const bytes = encodeCheckpoint(ckpt(3));
   const dataFlip = bytes.slice();
