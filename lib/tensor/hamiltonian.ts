@@ -16,7 +16,7 @@ import { tf } from "../deps/tf.ts";
 import { rollout } from "../core/flow.ts";
 import type { GeneralIntegrator } from "../core/integrator.ts";
 import { type Phase, phase } from "../core/phase.ts";
-import { applyMlp, type DenseParams, type MlpSpec } from "./nn.ts";
+import { applyMlp, type DenseParams, mlpInputGradient, type MlpSpec } from "./nn.ts";
 import { tensorSpace } from "./space.ts";
 
 /** A per-sample energy of one argument: `[B, ...] -> [B]`. */
@@ -119,8 +119,37 @@ export const quadraticKinetic = (mass = 1): Energy1 => (p) =>
   tf.tidy(() => tf.div(tf.sum(tf.square(tf.reshape(p, [p.shape[0], -1])), 1), 2 * mass));
 
 /**
+ * A separable Hamiltonian `K(p) + V(q)` from two MLP energies (sizes ending at 1) over flat
+ * `[B, d]` coordinates, with closed-form forces (`mlpInputGradient`): first-order ops only, so a
+ * loss through a rollout is differentiated once, not through a tape of a tape.
+ *
+ * @example
+ * ```ts
+ * import { initMlp, separableMlpHamiltonian, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { sizes: [2, 8, 1], activation: "softplus" as const };
+ * const H = separableMlpHamiltonian(spec, initMlp(0, "K", spec), initMlp(0, "V", spec));
+ * deepStrictEqual(H.dV(tf.zeros([3, 2])).shape, [3, 2]);
+ * ```
+ */
+export const separableMlpHamiltonian = (
+  spec: MlpSpec,
+  kinetic: readonly DenseParams[],
+  potential: readonly DenseParams[],
+): Separable<tf.Tensor, tf.Tensor> =>
+  separable<tf.Tensor, tf.Tensor>({
+    kinetic: (p) => tf.reshape(applyMlp(spec, kinetic, p), [-1]),
+    potential: (q) => tf.reshape(applyMlp(spec, potential, q), [-1]),
+    dK: (p) => mlpInputGradient(spec, kinetic, p),
+    dV: (q) => mlpInputGradient(spec, potential, q),
+    add: (a, b) => tf.add(a, b),
+  });
+
+/**
  * A general Hamiltonian from an MLP over flat states: `H(q, p) = mlp([q, p])` for `q, p: [B, d]`
- * (the spec's sizes start at `2 d` and end at 1); forces by autodiff, differentiable again.
+ * (the spec's sizes start at `2 d` and end at 1); forces in closed form (`mlpInputGradient` at
+ * `[q, p]`, split), differentiable again with first-order ops only.
  *
  * @example
  * ```ts
@@ -135,8 +164,19 @@ export const quadraticKinetic = (mass = 1): Energy1 => (p) =>
 export const mlpHamiltonian = (
   spec: MlpSpec,
   params: readonly DenseParams[],
-): Hamiltonian<tf.Tensor, tf.Tensor> =>
-  networkHamiltonian((q, p) => tf.reshape(applyMlp(spec, params, tf.concat([q, p], 1)), [-1]));
+): Hamiltonian<tf.Tensor, tf.Tensor> => {
+  const forces = (s: Phase<tf.Tensor>, half: 0 | 1) =>
+    tf.tidy(() => {
+      const d = s.q.shape[1] as number;
+      const g = mlpInputGradient(spec, params, tf.concat([s.q, s.p], 1));
+      return tf.slice(g, [0, half * d], [-1, d]);
+    });
+  return hamiltonian<tf.Tensor, tf.Tensor>({
+    dHdq: (s) => forces(s, 0),
+    dHdp: (s) => forces(s, 1),
+    energy: (s) => tf.reshape(applyMlp(spec, params, tf.concat([s.q, s.p], 1)), [-1]),
+  });
+};
 
 /** Flat states `[B, 2 d]` (`[q..., p...]`) as a phase state of `[B, d]` halves. */
 export const splitState = (s: tf.Tensor): Phase<tf.Tensor> => {

@@ -594,6 +594,73 @@ export const applyMlp = (
   return h;
 };
 
+/** The activation's derivative at pre-activation `a`, from `a` and its value `y = act(a)`. */
+const slope = (act: Activation, a: tf.Tensor2D, y: tf.Tensor2D, leak: number): tf.Tensor2D => {
+  switch (act) {
+    case "tanh":
+      return tf.sub(1, tf.square(y));
+    case "sigmoid":
+      return tf.mul(y, tf.sub(1, y));
+    case "softplus":
+      return tf.sigmoid(a);
+    case "relu":
+      return tf.step(a);
+    case "leakyRelu":
+      return tf.where(tf.greater(a, 0), tf.onesLike(a), tf.fill(a.shape, leak));
+    case "linear":
+      return tf.onesLike(a);
+  }
+};
+
+/**
+ * The gradient of an MLP's outputs, summed per sample, with respect to its input, in closed form:
+ * one forward pass keeping the pre-activations, then `g <- (g * act'(a_l)) W_l^T` from the last
+ * layer to the first. Per sample it is `dH/dx` for an energy `H = mlp(x)` (`[B, 1]` output), as
+ * `energyGradient` gives by autodiff, but built from first-order ops only (matMul, the activations
+ * and their derivatives), so a loss through it is differentiated once, not through a tape of a
+ * tape: second order in closed form (tests/tensor/nn_test.ts checks it against float64 finite
+ * differences).
+ *
+ * @example
+ * ```ts
+ * import { applyMlp, energyGradient, initMlp, mlpInputGradient, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { ok } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { sizes: [2, 16, 1], activation: "tanh" as const };
+ * const net = initMlp(0, "H", spec);
+ * const x = tf.tensor2d([[0.3, -0.2], [1, 0.5]]);
+ * const auto = await energyGradient((y) => applyMlp(spec, net, y).reshape([-1]))(x).data();
+ * const ours = await mlpInputGradient(spec, net, x).data();
+ * ok(ours.every((v, i) => Math.abs(v - auto[i]) < 1e-6));
+ * ```
+ */
+export const mlpInputGradient = (
+  spec: MlpSpec,
+  params: readonly DenseParams[],
+  x: tf.Tensor,
+): tf.Tensor2D =>
+  tf.tidy(() => {
+    if (params.length !== spec.sizes.length - 1) {
+      throw new RangeError(`MLP: ${spec.sizes.length - 1} layers, ${params.length} weights`);
+    }
+    const leak = spec.leak ?? 0.2;
+    const act = (i: number) => i === params.length - 1 ? spec.output ?? "linear" : spec.activation;
+    const pre: tf.Tensor2D[] = [];
+    const post: tf.Tensor2D[] = [];
+    let h = x as tf.Tensor2D;
+    params.forEach((p, i) => {
+      pre.push(applyDense(p, h));
+      h = activate(pre[i], act(i), leak);
+      post.push(h);
+    });
+    let g: tf.Tensor2D = tf.onesLike(h);
+    for (let i = params.length - 1; i >= 0; i--) {
+      if (act(i) !== "linear") g = tf.mul(g, slope(act(i), pre[i], post[i], leak));
+      g = tf.matMul(g, params[i].w, false, true);
+    }
+    return g;
+  });
+
 /**
  * `conv2d(upsampleNearest2x(x), w, 1, "same")` for a 3x3 filter, computed at `x`'s resolution:
  * output pixel `(2i + a, 2j + b)` sees input rows `i - 1, i, i` (phase `a = 0`) or `i, i, i + 1`

@@ -5,7 +5,7 @@
 import { ok } from "node:assert/strict";
 import { conv, convFilter, convInput, geom } from "./_reference.ts";
 import { tf } from "../../lib/deps/tf.ts";
-import { upsampleConv2d } from "../../lib/tensor/nn.ts";
+import { type Activation, mlpInputGradient, upsampleConv2d } from "../../lib/tensor/nn.ts";
 import {
   conv2dFilterGradient,
   higherOrderGradients,
@@ -188,6 +188,76 @@ const resizeCase = (xs: Shape, out: [number, number], align: boolean, half: bool
   ref: (x) => resize(x, xs, out, align, half),
   controls: ["ResizeNearestNeighbor", "ResizeNearestNeighborGrad"],
 });
+
+/**
+ * The closed-form input gradient of an MLP energy (`mlpInputGradient`), per sample, in float64:
+ * written out by loops, independently of the tensor formula, for sizes `[in, ...hidden, 1]`.
+ * `xs` is the batch `[b, in]`, then each layer's weights `[in, out]` and biases `[out]`.
+ */
+const mlpGradientRef = (sizes: number[], act: Activation, b: number) =>
+(
+  x: Float64Array,
+  ...wb: Float64Array[]
+): Float64Array => {
+  const f = act === "tanh"
+    ? Math.tanh
+    : act === "sigmoid"
+    ? sigmoid
+    : (a: number) => Math.log1p(Math.exp(a));
+  const df = act === "tanh"
+    ? (a: number) => 1 - Math.tanh(a) ** 2
+    : act === "sigmoid"
+    ? (a: number) => sigmoid(a) * (1 - sigmoid(a))
+    : sigmoid;
+  const layers = sizes.length - 1;
+  const out = new Float64Array(b * sizes[0]);
+  for (let n = 0; n < b; n++) {
+    const pre: Float64Array[] = [];
+    let h = x.slice(n * sizes[0], (n + 1) * sizes[0]);
+    for (let l = 0; l < layers; l++) {
+      const [w, bias] = [wb[2 * l], wb[2 * l + 1]];
+      const a = Float64Array.from(bias);
+      for (let i = 0; i < sizes[l]; i++) {
+        for (let j = 0; j < sizes[l + 1]; j++) a[j] += h[i] * w[i * sizes[l + 1] + j];
+      }
+      pre.push(a);
+      h = l === layers - 1 ? a : a.map(f);
+    }
+    let g = new Float64Array(1).fill(1);
+    for (let l = layers - 1; l >= 0; l--) {
+      if (l < layers - 1) g = g.map((v, j) => v * df(pre[l][j]));
+      const w = wb[2 * l];
+      const next = new Float64Array(sizes[l]);
+      for (let i = 0; i < sizes[l]; i++) {
+        for (let j = 0; j < sizes[l + 1]; j++) next[i] += g[j] * w[i * sizes[l + 1] + j];
+      }
+      g = next;
+    }
+    out.set(g, n * sizes[0]);
+  }
+  return out;
+};
+
+/** `mlpInputGradient` of `[3, 5, 4, 1]` with `act` on a batch of 2, against the float64 loops. */
+const mlpGradientCase = (act: Activation): Case => {
+  const sizes = [3, 5, 4, 1];
+  const b = 2;
+  const shapes = [[b, 3], ...sizes.slice(1).flatMap((o, l) => [[sizes[l], o], [o]])];
+  return {
+    name: `mlpInputGradient ${act} [${sizes}]`,
+    shapes,
+    op: (x, ...wb) =>
+      mlpInputGradient(
+        { sizes, activation: act },
+        sizes.slice(1).map((_, l) => ({
+          w: wb[2 * l] as tf.Tensor2D,
+          b: wb[2 * l + 1] as tf.Tensor1D,
+        })),
+        x,
+      ),
+    ref: mlpGradientRef(sizes, act, b),
+  };
+};
 
 const cases: Case[] = [
   unaryCase("Sigmoid", tf.sigmoid, sigmoid, undefined, ["Sigmoid"]),
@@ -376,6 +446,10 @@ const cases: Case[] = [
     ref: (dy) => resizeAdjoint(dy, [1, 2, 3, 2], [4, 6], false, false),
     controls: ["ResizeNearestNeighborGrad"],
   },
+  // closed-form MLP forces: value, first and second derivative of the force through every weight
+  mlpGradientCase("tanh"),
+  mlpGradientCase("softplus"),
+  mlpGradientCase("sigmoid"),
 ];
 
 // ---------------------------------------------------------------- the checks

@@ -27,7 +27,7 @@ import type { Phase } from "../../core/phase.ts";
 import { pipe } from "../../deps/fp.ts";
 import { random } from "../../core/random.ts";
 import { tensorLogDet, tensorSpace } from "../../tensor/space.ts";
-import { separableNetworkHamiltonian } from "../../tensor/hamiltonian.ts";
+import { separableMlpHamiltonian } from "../../tensor/hamiltonian.ts";
 import { applyMlp, type DenseParams, initMlp, type MlpSpec } from "../../tensor/nn.ts";
 import type { LossOutput, Model } from "../model.ts";
 
@@ -176,7 +176,7 @@ export const nhfSteps = (
     flow(
       leapfrog,
       tensorSpace,
-      separableNetworkHamiltonian(energyOf(config, h.K), energyOf(config, h.V)),
+      separableMlpHamiltonian(energySpec(config), h.K, h.V),
     )(config.dt)
   );
 
