@@ -33,3 +33,30 @@ Deno.test("examples/train_pendulum.ts: trains into a run folder, resumes it with
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("examples/custom_table_row.ts: a script's own model trains as a table row and is scored beside the static row", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "example_table_" });
+  try {
+    const row = fileURLToPath(new URL("../examples/custom_table_row.ts", import.meta.url));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", `--allow-write=${dir}`, row, "4", dir],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    strictEqual(out.code, 0, new TextDecoder().decode(out.stderr));
+    ok(/^persistence on mass-spring: test MSE x1e4 [\d.]+ /m.test(stdout), stdout);
+    ok(
+      /^\| Persistence \(ours\) \| [\d.]+ ± [\d.]+ \/ [\d.]+ ± [\d.]+ \| – /m.test(stdout),
+      stdout,
+    );
+    ok(/^\| static \(mean frame\) \| [\d.]+ ± /m.test(stdout), stdout);
+    const cell = JSON.parse(
+      await Deno.readTextFile(join(dir, "mass-spring", "persistence", "cell.json")),
+    );
+    strictEqual(cell.budget, 4);
+    strictEqual(cell.splits.test.perStepMse.length, 31);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

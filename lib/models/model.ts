@@ -44,6 +44,20 @@ export interface ParamGroup {
 }
 
 /**
+ * Where another thread finds a model record: the URL of a module that exports it, and the export's
+ * name, maybe wrapped in `constrained` (GECO). A record names its own (`origin`), so that a worker
+ * pool gets the model from the record alone.
+ */
+export interface ModelRef {
+  /** a URL the worker can import, e.g. `import.meta.url` of the record's own module */
+  readonly module: string;
+  /** the export that holds the model record */
+  readonly name: string;
+  /** wrap it in `constrained` (GECO) */
+  readonly constrained?: boolean;
+}
+
+/**
  * A trainable model. `C` is its configuration (plain JSON: it is saved with the run and its
  * fingerprint is checked on load), `P` its parameter tree, `B` a batch.
  *
@@ -60,4 +74,68 @@ export interface Model<C, P extends Params, B> {
   readonly loss: (config: C, params: P, batch: B, context: LossContext) => LossOutput;
   /** parameters trained with their own settings (default: every parameter descends at the base rate) */
   readonly groups?: (config: C) => readonly ParamGroup[];
+  /** where a gradient worker imports this record (absent: it trains on the main thread only) */
+  readonly origin?: ModelRef;
 }
+
+/** What a frame predictor gives for a batch of sequences. */
+export interface FramePrediction {
+  /** predicted frames `[B, steps + 1, size, size, 3]`, from the first observed frame's time */
+  readonly frames: tf.Tensor5D;
+  /** the model's energy at each of those times `[B, steps + 1]` (zeros for a model without one) */
+  readonly energies: tf.Tensor2D;
+}
+
+/**
+ * A capability: the model predicts frames. It observes the first `observedFrames(config)`
+ * frames of each sequence `[B, >= observed, size, size, 3]` and rolls out `steps` steps. Every
+ * frame predictor is scored by the same code (the table's scorer, `scorePredictions`).
+ *
+ * Laws: `predictFrames` is pure (same tensors for the same arguments), reads no frame past the
+ * observed ones, and disposes nothing it was given.
+ */
+export interface FramePredictor<C, P extends Params> {
+  /** how many leading frames of a sequence the prediction may look at */
+  readonly observedFrames: (config: C) => number;
+  readonly predictFrames: (
+    config: C,
+    params: P,
+    frames: tf.Tensor5D,
+    steps: number,
+  ) => FramePrediction;
+}
+
+/**
+ * A capability: the model is a density over points `[B, d]`. `logDensity` is the exact
+ * log-likelihood when `exact`, else a lower bound that tightens with `draws` (seeded).
+ *
+ * Laws: both functions are pure; `sample` is a function of `(config, params, count, seed)`.
+ */
+export interface DensityEstimator<C, P extends Params> {
+  /** whether `logDensity` is exact (a flow with a tractable Jacobian) or a bound */
+  readonly exact: boolean;
+  readonly logDensity: (
+    config: C,
+    params: P,
+    x: tf.Tensor2D,
+    options: { readonly draws: number; readonly seed: number },
+  ) => tf.Tensor1D;
+  readonly sample: (config: C, params: P, count: number, seed: number) => tf.Tensor2D;
+}
+
+/** A model record that predicts frames. */
+export type FramePredictorModel<C, P extends Params, B> = Model<C, P, B> & FramePredictor<C, P>;
+/** A model record that is a density. */
+export type DensityEstimatorModel<C, P extends Params, B> = Model<C, P, B> & DensityEstimator<C, P>;
+
+/** Whether a record has the frame-predictor capability. */
+export const predictsFrames = <C, P extends Params, B>(
+  model: Model<C, P, B>,
+): model is FramePredictorModel<C, P, B> =>
+  typeof (model as Partial<FramePredictor<C, P>>).predictFrames === "function";
+
+/** Whether a record has the density capability. */
+export const estimatesDensity = <C, P extends Params, B>(
+  model: Model<C, P, B>,
+): model is DensityEstimatorModel<C, P, B> =>
+  typeof (model as Partial<DensityEstimator<C, P>>).logDensity === "function";

@@ -17,24 +17,16 @@ import { writeFileAtomic, writeTextAtomic } from "../io/atomic.ts";
 import { drawPaths, encodePng, heatmap } from "../io/image.ts";
 import { lineChart, reportHtml } from "../io/report.ts";
 import { readMetrics, writeRunConfig } from "../io/run.ts";
-import type { Model } from "../models/model.ts";
+import type { DensityEstimatorModel, Model } from "../models/model.ts";
 import {
   energyOf,
   nhf,
-  nhfBound,
   type NhfConfig,
   type NhfParams,
   nhfSteps,
-  sampleNhf,
   samplePrior,
 } from "../models/nhf/model.ts";
-import {
-  realNvp,
-  type RealNvpConfig,
-  realNvpLogLikelihood,
-  type RealNvpParams,
-  sampleRealNvp,
-} from "../models/realnvp/model.ts";
+import { realNvp, type RealNvpConfig, type RealNvpParams } from "../models/realnvp/model.ts";
 import { backendRequests } from "../tensor/backend.ts";
 import { constrained, type GecoConfig } from "../train/constrained.ts";
 import { targetBatches, targetTensor } from "../train/sources.ts";
@@ -161,13 +153,36 @@ export type DensityRecord = Model<
   tf.Tensor2D
 >;
 
-/** The model record of a run (NHF under the Lagrange multiplier when it has `geco`). */
-export const recordOf = (s: DensitySettings): DensityRecord =>
-  (s.model === "realnvp"
-    ? realNvp
-    : "geco" in s.config
-    ? constrained(nhf)
-    : nhf) as unknown as DensityRecord;
+/** A density estimator record of a density run, whichever model it is. */
+type Estimator = DensityEstimatorModel<
+  NhfConfig | RealNvpConfig,
+  NhfParams | RealNvpParams,
+  tf.Tensor2D
+>;
+
+/**
+ * The density models a run can train: the record (its density capability evaluates and samples
+ * it), a label, the training metric its reports plot. A new density family is a row here.
+ */
+export const DENSITY_MODELS: Readonly<
+  Record<DensityModel, {
+    readonly record: Estimator;
+    readonly label: string;
+    readonly metric: string;
+  }>
+> = {
+  nhf: { record: nhf as unknown as Estimator, label: "NHF", metric: "elbo" },
+  realnvp: { record: realNvp as unknown as Estimator, label: "RealNVP", metric: "logLikelihood" },
+};
+
+/** The density estimator of a run (evaluation and sampling: never under the multiplier). */
+export const estimatorOf = (s: DensitySettings): Estimator => DENSITY_MODELS[s.model].record;
+
+/** The model record a run trains (under the Lagrange multiplier when its config has `geco`). */
+export const recordOf = (s: DensitySettings): DensityRecord => {
+  const record = estimatorOf(s) as unknown as DensityRecord;
+  return ("geco" in s.config ? constrained(record as never) : record) as unknown as DensityRecord;
+};
 
 /** The training options of a run: the optimiser, the seed and, fingerprinted, batch and data. */
 export const optionsOf = (s: DensitySettings): TrainOptions => ({
@@ -177,22 +192,20 @@ export const optionsOf = (s: DensitySettings): TrainOptions => ({
   context: { batchSize: s.train.batchSize, data: s.data },
 });
 
-/** Test log-likelihood per point: NHF's importance-weighted bound, RealNVP's exact value. */
+/**
+ * Test log-likelihood per point, by the record's density capability: exact (RealNVP) or its
+ * bound with `draws` (NHF's importance-weighted bound).
+ */
 export const testLogLikelihood = (
   s: DensitySettings,
   params: NhfParams | RealNvpParams,
   x: tf.Tensor2D,
   draws = s.run.iwSamples,
 ): tf.Tensor1D =>
-  s.model === "nhf"
-    ? nhfBound(
-      s.config as NhfConfig,
-      params as NhfParams,
-      x,
-      draws,
-      deriveSeed(s.train.seed, 0x1e5),
-    )
-    : realNvpLogLikelihood(s.config as RealNvpConfig, params as RealNvpParams, x);
+  estimatorOf(s).logDensity(s.config, params, x, {
+    draws,
+    seed: deriveSeed(s.train.seed, 0x1e5),
+  });
 
 /** Test points of a run: seeded draws from a stream apart from the training batches. */
 export const testPoints = (s: DensitySettings): tf.Tensor2D =>
@@ -224,14 +237,7 @@ export const pictures = async (
   if (s.config.dim !== 2) return [];
   const target = targetByName(s.data.target);
   const grid = { extent: 4, n: 96 };
-  const samples = s.model === "nhf"
-    ? sampleNhf(s.config as NhfConfig, params as NhfParams, 1000, deriveSeed(s.train.seed, 0x5a))
-    : sampleRealNvp(
-      s.config as RealNvpConfig,
-      params as RealNvpParams,
-      1000,
-      deriveSeed(s.train.seed, 0x5a),
-    );
+  const samples = estimatorOf(s).sample(s.config, params, 1000, deriveSeed(s.train.seed, 0x5a));
   const xs = Float64Array.from(await samples.data());
   samples.dispose();
   const pts = gridPoints(grid);
@@ -338,7 +344,6 @@ export const trainDensity = async (
   o: TrainDensityOptions,
 ): Promise<{ readonly state: DensityState; readonly fit: FitRunResult }> => {
   const { settings, dir } = o;
-  const model = settings.model;
   const record = recordOf(settings);
   let state: DensityState;
   if (o.resumed) {
@@ -362,11 +367,6 @@ export const trainDensity = async (
         batchSize: settings.train.batchSize,
       }),
       workers: {
-        model: {
-          module: new URL(`../models/${model}/model.ts`, import.meta.url).href,
-          name: model === "nhf" ? "nhf" : "realNvp",
-          constrained: "geco" in settings.config,
-        },
         threads: r.threads ?? 1,
         batchSize: settings.train.batchSize,
       },
@@ -425,9 +425,7 @@ export const finishDensity = async (
   own /= settings.run.testSize;
   test.dispose();
   const s0 = performance.now();
-  const drawn = settings.model === "nhf"
-    ? sampleNhf(settings.config as NhfConfig, state.params as NhfParams, 1000, 1)
-    : sampleRealNvp(settings.config as RealNvpConfig, state.params as RealNvpParams, 1000, 1);
+  const drawn = estimatorOf(settings).sample(settings.config, state.params, 1000, 1);
   await drawn.data();
   const sampleMs = (performance.now() - s0) / 1000;
   drawn.dispose();
@@ -435,7 +433,7 @@ export const finishDensity = async (
     step: state.step,
     testPoints: settings.run.testSize,
     testLogLikelihood: ll,
-    kind: model === "nhf" ? `importance-weighted bound, K = ${r.iwSamples}` : "exact",
+    kind: estimatorOf(settings).exact ? "exact" : `importance-weighted bound, K = ${r.iwSamples}`,
     targetLogLikelihood: own,
     gap: own - ll,
     msPerDensityEvaluation: evalMs,
@@ -450,12 +448,12 @@ export const finishDensity = async (
   );
   const images = await pictures(settings, state.params, dir);
   const metrics = await readMetrics(dir);
-  const key = model === "nhf" ? "elbo" : "logLikelihood";
+  const key = DENSITY_MODELS[model].metric;
   const report = join(dir, "report.html");
   await writeTextAtomic(
     report,
     reportHtml({
-      title: `${model === "nhf" ? "NHF" : "RealNVP"} on ${settings.data.target}`,
+      title: `${DENSITY_MODELS[model].label} on ${settings.data.target}`,
       summary: [
         ["steps", String(state.step)],
         ["config", JSON.stringify(settings.config)],

@@ -96,6 +96,20 @@ export interface RunSchedule {
   readonly keep: number;
 }
 
+/** Where workers import a record from: the caller's reference, else the record's own origin. */
+const workerModel = (
+  model: { readonly name: string; readonly origin?: ModelRef },
+  workers: FitWorkers,
+): ModelRef => {
+  const ref = workers.model ?? model.origin;
+  if (!ref) {
+    throw new RangeError(
+      `model ${model.name} names no origin (the module a worker imports it from): train it with threads 1, or give it an origin`,
+    );
+  }
+  return ref;
+};
+
 /** The default number of gradient workers: every core the runtime reports. */
 export const defaultThreads = (): number =>
   Math.max(1, Math.min(256, globalThis.navigator?.hardwareConcurrency ?? 1));
@@ -105,7 +119,8 @@ export const defaultThreads = (): number =>
  * `batchSize` batch) building `model`; none with one thread or on webgpu.
  */
 export interface FitWorkers {
-  readonly model: ModelRef;
+  /** where the workers import the model (default: the trained record's own `origin`) */
+  readonly model?: ModelRef;
   readonly threads: number;
   readonly batchSize: number;
 }
@@ -217,7 +232,7 @@ export const fitRun = async <C, P extends Params, B>(
   const threads = Math.min(o.workers?.threads ?? 1, o.workers?.batchSize ?? 1);
   const backend = tf.getBackend();
   const pool = o.workers && threads > 1 && backend !== "webgpu"
-    ? await gradientPool(o.workers.model, o.state.config, threads, backend)
+    ? await gradientPool(workerModel(o.state.model, o.workers), o.state.config, threads, backend)
     : undefined;
   if (pool) o.onMessage?.(`${pool.workers} gradient workers (${pool.backend})`);
   try {

@@ -57,13 +57,8 @@ export const runConfig = (settings: RunSettings): HgnObjectiveConfig =>
     ? { ...settings.objective, geco: settings.geco } as HgnObjectiveConfig
     : settings.objective;
 
-/** The gradient workers of a run for `runFit`: `run.threads` of them building its model. */
+/** The gradient workers of a run for `runFit`: `run.threads` of them building its model (from the record's origin). */
 export const runWorkers = (settings: RunSettings): FitWorkers => ({
-  model: {
-    module: new URL("../models/hgn/loss.ts", import.meta.url).href,
-    name: "hgn",
-    constrained: settings.geco !== undefined,
-  },
   threads: settings.run.threads ?? 1,
   batchSize: settings.train.batchSize,
 });

@@ -19,15 +19,11 @@ import { listCheckpoints } from "../io/checkpoint.ts";
 import { lineChart, reportHtml } from "../io/report.ts";
 import { claimRunDir, writeRunConfig } from "../io/run.ts";
 import type { HgnConfig } from "../models/hgn/config.ts";
-import { applyHgn } from "../models/hgn/model.ts";
+import { hgn } from "../models/hgn/loss.ts";
 import { validPredictionFrames } from "../models/hgn/metrics.ts";
-import {
-  pixelHnn,
-  type PixelHnnConfig,
-  pixelHnnConfig,
-  type PixelHnnParams,
-  predictPixelHnn,
-} from "../models/pixel_hnn/model.ts";
+import type { FramePredictorModel } from "../models/model.ts";
+import { pixelHnn, pixelHnnConfig } from "../models/pixel_hnn/model.ts";
+import type { Params } from "../tensor/nn.ts";
 import { systemByName } from "../systems/registry.ts";
 import type { BackendRequest } from "../tensor/backend.ts";
 import { scorePredictions, toBatch } from "../tensor/frames.ts";
@@ -53,32 +49,113 @@ import {
 /** The systems of the paper, in its column order. */
 export const TABLE_SYSTEMS = ["mass-spring", "pendulum", "two-body", "three-body"] as const;
 
-/** The rows of Table 1, in the paper's order, and how each trains (an HGN row: its model over the small preset). */
-export const TABLE_MODELS = {
-  "hnn": { label: "HNN", kind: "pixel-hnn", model: {} },
-  "hnn-conv": { label: "HNN (conv)", kind: "pixel-hnn", model: {} },
-  "hgn-euler": {
-    label: "HGN Euler",
-    kind: "hgn",
-    model: { deterministic: false, integrator: "euler" },
-  },
-  "hgn-determ": { label: "HGN determ", kind: "hgn", model: { deterministic: true } },
-  "hgn-no-fpsi": {
-    label: "HGN no f_psi",
-    kind: "hgn",
-    model: { deterministic: false, fpsi: false },
-  },
-  "hgn-leapfrog": { label: "HGN leapfrog", kind: "hgn", model: { deterministic: false } },
-} as const satisfies Record<
-  string,
-  { label: string; kind: "hgn" | "pixel-hnn"; model: Partial<HgnConfig> }
->;
-
-/** A row of Table 1. */
-export type TableModel = keyof typeof TABLE_MODELS;
 /** A column of Table 1. */
 export type TableSystem = (typeof TABLE_SYSTEMS)[number];
 
+/** A trained cell: how its fit stopped, and its frame predictor over the trained weights. */
+export interface TrainedCell {
+  readonly fit: FitRunResult;
+  readonly predict: Predictor;
+  readonly dispose: () => void;
+}
+
+/** What a row's `train` gets: the cell, its run folder and the table's data reader. */
+export interface TableCellContext extends FitCallbacks {
+  readonly settings: TableSettings;
+  readonly system: TableSystem;
+  /** the row's name (its folder in the table) */
+  readonly model: string;
+  readonly backend: BackendRequest;
+  /** the cell's run folder: checkpoints, metrics, config */
+  readonly runDir: string;
+  /** the table's train and test sequences of this system (31 frames of 32 px) */
+  readonly reader: ExampleReader;
+}
+
+/**
+ * A row of a table: how its cell trains (or resumes) to the table's budget, and the frame
+ * predictor that the table's one scorer scores. The paper's rows are {@link TABLE_MODELS}; a
+ * script adds its own (a {@link frameModelRow} over any frame-predicting model record).
+ */
+export interface TableRow {
+  readonly label: string;
+  /** `hgn`: trains as `train` does ({@link hgnRow}); `frame-model`: a record under `fitRun` */
+  readonly kind: "hgn" | "frame-model";
+  readonly train: (cell: TableCellContext) => Promise<TrainedCell>;
+}
+
+/** An HGN row: its variant over the small preset, trained on the table's recipe. */
+export interface HgnTableRow extends TableRow {
+  readonly kind: "hgn";
+  readonly model: Partial<HgnConfig>;
+}
+
+/** A row of the HGN variant `model` (over the small preset), trained as `train` trains it. */
+export const hgnRow = (label: string, model: Partial<HgnConfig>): HgnTableRow => ({
+  label,
+  kind: "hgn",
+  model,
+  train: (cell) => hgnCell(cell, model),
+});
+
+/** How a {@link frameModelRow} trains its record. */
+export interface FrameModelRowOptions<C, P extends Params> {
+  readonly label: string;
+  /** the record: trained on windows of `frames` consecutive frames, scored by `predictFrames` */
+  readonly model: FramePredictorModel<C, P, tf.Tensor5D>;
+  /** the model's config on a system (plain JSON: a resumed cell must have the same) */
+  readonly config: (system: TableSystem) => C;
+  /** frames per training example (a window of each sequence, at a seeded start) */
+  readonly frames: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+}
+
+/**
+ * A row for any frame-predicting model record: Adam at `learningRate` on batches of
+ * `batchSize` windows of `frames` frames, `fitRun`'s checkpoints and resume, gradient workers
+ * from the record's `origin`; scored through the record's `predictFrames`.
+ */
+export const frameModelRow = <C, P extends Params>(
+  o: FrameModelRowOptions<C, P>,
+): TableRow => ({
+  label: o.label,
+  kind: "frame-model",
+  train: (cell) => frameModelCell(cell, o),
+});
+
+/** A row of Table 1. */
+export type TableModel =
+  | "hnn"
+  | "hnn-conv"
+  | "hgn-euler"
+  | "hgn-determ"
+  | "hgn-no-fpsi"
+  | "hgn-leapfrog";
+
+/** The rows of Table 1, in the paper's order, and how each trains. */
+export const TABLE_MODELS: Readonly<Record<TableModel, TableRow>> = {
+  "hnn": frameModelRow({
+    label: "HNN",
+    model: pixelHnn,
+    config: (system) => pixelHnnConfig("mlp", 2 * systemByName(system).dim),
+    frames: 3,
+    batchSize: 64,
+    learningRate: 1e-3,
+  }),
+  "hnn-conv": frameModelRow({
+    label: "HNN (conv)",
+    model: pixelHnn,
+    config: (system) => pixelHnnConfig("conv", 2 * systemByName(system).dim),
+    frames: 3,
+    batchSize: 64,
+    learningRate: 1e-3,
+  }),
+  "hgn-euler": hgnRow("HGN Euler", { deterministic: false, integrator: "euler" }),
+  "hgn-determ": hgnRow("HGN determ", { deterministic: true }),
+  "hgn-no-fpsi": hgnRow("HGN no f_psi", { deterministic: false, fpsi: false }),
+  "hgn-leapfrog": hgnRow("HGN leapfrog", { deterministic: false }),
+};
 /** The two protocols: what the encoder sees. */
 export const PROTOCOLS = {
   /** the encoder sees all 31 frames and the 30-step unroll is scored on them (hgn_paper_config) */
@@ -206,7 +283,6 @@ const readerFor = (s: TableSettings, system: string): ExampleReader =>
     { train: s.trainSize, test: s.evalSize },
   );
 
-/** Predicted frames and energies of a cell's model for a batch of 31-frame sequences. */
 /** A frame predictor as the table scores it: the observed frames in, predicted frames and the energy at each step out. */
 export type Predictor = (frames: tf.Tensor5D) => { frames: tf.Tensor5D; energies: tf.Tensor2D };
 
@@ -290,10 +366,14 @@ const warmupUpdates = (s: TableSettings): number => Math.floor(s.klWarmup * s.bu
 export const hgnCellSettings = (
   s: TableSettings,
   system: TableSystem,
-  model: TableModel,
+  model: TableModel | Partial<HgnConfig>,
   backend: BackendRequest,
 ): RunSettings => {
-  const row: Partial<HgnConfig> = TABLE_MODELS[model].model;
+  const named: TableRow | undefined = typeof model === "string" ? TABLE_MODELS[model] : undefined;
+  if (named && named.kind !== "hgn") throw new RangeError(`${model} is not an HGN row`);
+  const row: Partial<HgnConfig> = named
+    ? (named as HgnTableRow).model
+    : model as Partial<HgnConfig>;
   const { rolloutSteps, ...recipe } = recipeChoices(s.recipe, s.protocol, s.budget);
   const warmup = warmupUpdates(s);
   return hgnRunSettings({
@@ -314,19 +394,12 @@ export class TableFolderError extends RangeError {
   override name = "TableFolderError";
 }
 
-/** A trained cell: how its fit stopped, and its predictor when it ran to the end. */
-interface TrainedCell {
-  readonly fit: FitRunResult;
-  readonly predict: Predictor;
-  readonly dispose: () => void;
-}
-
 /** Trains (or resumes) an HGN cell, as `train` would, and returns its predictor. */
 const hgnCell = async (
-  o: TableCellOptions,
-  runDir: string,
+  o: TableCellContext,
+  model: Partial<HgnConfig>,
 ): Promise<TrainedCell> => {
-  const { settings: s, system, model } = o;
+  const { settings: s, system, runDir } = o;
   const resumed = await startedRun(runDir);
   let settings: RunSettings;
   if (resumed) {
@@ -349,34 +422,27 @@ const hgnCell = async (
     await lock.release();
   }
   const { state, fit } = trained;
-  const config = settings.objective.model;
   return {
     fit,
-    predict: (frames) =>
-      tf.tidy(() => {
-        const out = applyHgn(config, state.params, frames, { seed: 0, sample: false, steps: 30 });
-        return { frames: out.frames, energies: out.energies };
-      }),
+    predict: (frames) => hgn.predictFrames(settings.objective, state.params, frames, 30),
     dispose: () => disposeState(state),
   };
 };
 
-/** The config of a pixel HNN cell. */
-const pixelConfig = (system: string, model: TableModel): PixelHnnConfig =>
-  pixelHnnConfig(model === "hnn" ? "mlp" : "conv", 2 * systemByName(system).dim);
-
-/** Trains (or resumes) a pixel HNN cell and returns its predictor. */
-const pixelCell = async (
-  o: TableCellOptions,
-  runDir: string,
-  reader: ExampleReader,
+/** Trains (or resumes) a frame-model cell and returns its predictor. */
+const frameModelCell = async <C, P extends Params>(
+  o: TableCellContext,
+  row: FrameModelRowOptions<C, P>,
 ): Promise<TrainedCell> => {
-  const { settings: s, system, model } = o;
-  const config = pixelConfig(system, model);
+  const { settings: s, system, model, runDir } = o;
+  const config = row.config(system);
   const options = {
-    learningRate: 1e-3,
+    learningRate: row.learningRate,
     seed: s.seed,
-    context: { batchSize: 64, data: { system, seed: s.dataSeed, noiseMode: s.noiseMode } },
+    context: {
+      batchSize: row.batchSize,
+      data: { system, seed: s.dataSeed, noiseMode: s.noiseMode },
+    },
   };
   const resumed = await startedRun(runDir);
   let state;
@@ -385,12 +451,12 @@ const pixelCell = async (
     if (JSON.stringify(saved.config) !== JSON.stringify(config)) {
       throw new TableFolderError(`${runDir}/config.json does not describe this cell's model`);
     }
-    state = await resumeState(pixelHnn, runDir, { config, options });
+    state = await resumeState(row.model, runDir, { config, options });
     o.onMessage?.(`resuming ${runDir} at step ${state.step}`);
   } else {
     await Deno.mkdir(runDir, { recursive: true });
     await writeRunConfig(runDir, { kind: "table-cell", model, config, options });
-    state = initState(pixelHnn, config, options);
+    state = initState(row.model, config, options);
   }
   let fit;
   try {
@@ -398,15 +464,8 @@ const pixelCell = async (
       ...o,
       dir: runDir,
       state,
-      source: frameWindows(reader, { seed: s.seed, batchSize: 64 }, 3),
-      workers: {
-        model: {
-          module: new URL("../models/pixel_hnn/model.ts", import.meta.url).href,
-          name: "pixelHnn",
-        },
-        threads: s.threads,
-        batchSize: 64,
-      },
+      source: frameWindows(o.reader, { seed: s.seed, batchSize: row.batchSize }, row.frames),
+      workers: { threads: s.threads, batchSize: row.batchSize },
       schedule: { steps: s.budget, minutes: 0, logEvery: 10, checkpointEvery: 200, keep: 2 },
       resumed,
     });
@@ -414,14 +473,10 @@ const pixelCell = async (
     disposeState(state);
     throw e;
   }
-  const params = state.params as PixelHnnParams;
+  const params = state.params;
   return {
     fit,
-    predict: (frames) => {
-      const out = predictPixelHnn(config, params, frames, 30);
-      out.states.dispose();
-      return { frames: out.frames, energies: out.energies };
-    },
+    predict: (frames) => row.model.predictFrames(config, params, frames, 30),
     dispose: () => disposeState(state),
   };
 };
@@ -432,12 +487,28 @@ export interface TableCellOptions extends FitCallbacks {
   /** the table folder */
   readonly out: string;
   readonly system: TableSystem;
-  readonly model: TableModel;
+  /** the row's name: its folder, and its key in `cell.json` */
+  readonly model: string;
+  /** how the row trains (default: the paper's row of that name, {@link TABLE_MODELS}) */
+  readonly row?: TableRow;
   readonly backend: BackendRequest;
 }
 
+/** The row of a cell: the caller's, else the paper's row of that name. */
+const rowOf = (o: { readonly model: string; readonly row?: TableRow }): TableRow => {
+  if (o.row) return o.row;
+  if (!Object.hasOwn(TABLE_MODELS, o.model)) {
+    throw new RangeError(
+      `unknown table row '${o.model}'; accepted: ${
+        Object.keys(TABLE_MODELS).join(", ")
+      } (or pass the row)`,
+    );
+  }
+  return TABLE_MODELS[o.model as TableModel];
+};
+
 /** A finished cell's file in the table folder `out`. */
-export const cellFile = (out: string, system: TableSystem, model: TableModel): string =>
+export const cellFile = (out: string, system: TableSystem, model: string): string =>
   join(out, system, model, "cell.json");
 
 /** A trained (or stopped) cell: its fit, and its scores once it ran to the end. */
@@ -459,9 +530,7 @@ export const runTableCell = async (o: TableCellOptions): Promise<TableCellRun> =
   await Deno.mkdir(dir, { recursive: true });
   const reader = readerFor(s, system);
   const runDir = join(dir, "run");
-  const cell = TABLE_MODELS[model].kind === "hgn"
-    ? await hgnCell(o, runDir)
-    : await pixelCell(o, runDir, reader);
+  const cell = await rowOf(o).train({ ...o, runDir, reader });
   try {
     if (cell.fit.stop.kind !== "steps") return { fit: cell.fit };
     const result: CellResult = {
@@ -533,11 +602,21 @@ const staticScores = async (s: TableSettings, system: string): Promise<StaticSco
 const x1e4 = (v: { mean: number; std: number }) =>
   `${(v.mean * 1e4).toFixed(2)} ± ${(v.std * 1e4).toFixed(2)}`;
 
-/** Writes `table.md`, `table.json` and `report.html` from the cells present under `out`. */
-export const assembleTable = async (s: TableSettings, out: string): Promise<string> => {
+/**
+ * Writes `table.md`, `table.json` and `report.html` from the cells present under `out`, one row
+ * per entry of `rows` (default: the paper's; a script passes its own beside them). The paper's
+ * numbers stand under each of its rows.
+ */
+export const assembleTable = async (
+  s: TableSettings,
+  out: string,
+  rows: Readonly<Record<string, TableRow>> = TABLE_MODELS,
+): Promise<string> => {
+  const names = Object.keys(rows);
+  const paperRow = (m: string): m is TableModel => Object.hasOwn(PAPER_TABLE1, m);
   const cells: CellResult[] = [];
   for (const system of TABLE_SYSTEMS) {
-    for (const model of Object.keys(TABLE_MODELS) as TableModel[]) {
+    for (const model of names) {
       try {
         cells.push(JSON.parse(await Deno.readTextFile(join(out, system, model, "cell.json"))));
       } catch (e) {
@@ -555,22 +634,22 @@ export const assembleTable = async (s: TableSettings, out: string): Promise<stri
   const header = `| model | ${TABLE_SYSTEMS.join(" | ")} |\n|---|${
     "---|".repeat(TABLE_SYSTEMS.length)
   }`;
-  const rows = (value: (c: CellResult) => string, paper: (m: TableModel, i: number) => string) =>
-    (Object.keys(TABLE_MODELS) as TableModel[]).flatMap((m) => [
-      `| ${TABLE_MODELS[m].label} (ours) | ${
+  const lines = (value: (c: CellResult) => string, paper: (m: TableModel, i: number) => string) =>
+    names.flatMap((m) => [
+      `| ${rows[m].label} (ours) | ${
         TABLE_SYSTEMS.map((sys) => {
           const c = find(sys, m);
           return c ? value(c) : "–";
         }).join(" | ")
       } |`,
-      `| ${TABLE_MODELS[m].label} (paper) | ${
-        TABLE_SYSTEMS.map((_, i) => paper(m, i)).join(" | ")
-      } |`,
+      ...(paperRow(m)
+        ? [`| ${rows[m].label} (paper) | ${TABLE_SYSTEMS.map((_, i) => paper(m, i)).join(" | ")} |`]
+        : []),
     ]).join("\n");
   const md = `# Tables 1 and 2, protocol "${s.protocol}", ${s.budget} updates per cell
 
 Generated by \`cli.ts table\` (${cells.length} of ${
-    TABLE_SYSTEMS.length * Object.keys(TABLE_MODELS).length
+    TABLE_SYSTEMS.length * names.length
   } cells present). Data: generated from seed ${s.dataSeed}, noise mode ${s.noiseMode}, 32 px, 31
 frames; scores over the first ${s.evalSize} train and test sequences, a 30-step unroll (31
 frames), mean ± std over sequences. The encoder sees ${
@@ -591,7 +670,7 @@ frames), mean ± std over sequences. The encoder sees ${
 
 ${header}
 ${
-    rows(
+    lines(
       (c) => `${x1e4(c.splits.train.mse)} / ${x1e4(c.splits.test.mse)}`,
       (m, i) => `${PAPER_TABLE1[m][i][0]} / ${PAPER_TABLE1[m][i][1]}`,
     )
@@ -615,7 +694,7 @@ x1e4: ${
 
 ${header}
 ${
-    rows(
+    lines(
       (c) => `${x1e4(c.splits.train.energyVariance)} / ${x1e4(c.splits.test.energyVariance)}`,
       (m, i) => {
         const v = PAPER_TABLE2[m]?.[i];
@@ -628,8 +707,8 @@ ${
 
 ${header}
 ${
-    (Object.keys(TABLE_MODELS) as TableModel[]).map((m) =>
-      `| ${TABLE_MODELS[m].label} | ${
+    names.map((m) =>
+      `| ${rows[m].label} | ${
         TABLE_SYSTEMS.map((sys) => {
           const c = find(sys, m);
           const x = still(sys);
@@ -643,8 +722,8 @@ ${
 
 ${header}
 ${
-    (Object.keys(TABLE_MODELS) as TableModel[]).map((m) =>
-      `| ${TABLE_MODELS[m].label} | ${
+    names.map((m) =>
+      `| ${rows[m].label} | ${
         TABLE_SYSTEMS.map((sys) => find(sys, m)?.splits.test.vpt.toFixed(1) ?? "–").join(" | ")
       } |`
     ).join("\n")
@@ -670,7 +749,7 @@ ${
       `figure 6: test MSE per step, ${sys}`,
       [
         ...cells.filter((c) => c.system === sys).map((c) => ({
-          name: TABLE_MODELS[c.model as TableModel].label,
+          name: rows[c.model]?.label ?? c.model,
           points: c.splits.test.perStepMse.map((y, t) => [t, y] as [number, number]),
         })),
         {

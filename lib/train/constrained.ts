@@ -62,6 +62,7 @@ export const constrained = <C extends object, P extends Params, B>(
   model: Model<C, P, B>,
 ): Model<C & { readonly geco: GecoConfig }, P & GecoParams, B> => ({
   name: `${model.name}+geco`,
+  ...(model.origin ? { origin: { ...model.origin, constrained: true } } : {}),
   init: (config, seed) => {
     const base = model.init(config, seed);
     if ("geco" in base) throw new TypeError(`${model.name} already has parameters named 'geco'`);

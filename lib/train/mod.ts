@@ -9,7 +9,20 @@
  * ```
  * @module
  */
-export type { LossContext, LossOutput, Model, ParamGroup } from "../models/model.ts";
+export type {
+  DensityEstimator,
+  DensityEstimatorModel,
+  FramePrediction,
+  FramePredictor,
+  FramePredictorModel,
+  LossContext,
+  LossOutput,
+  Model,
+  ModelRef,
+  ParamGroup,
+} from "../models/model.ts";
+export { estimatesDensity, predictsFrames } from "../models/model.ts";
+export { MODEL_RECORDS } from "../models/registry.ts";
 export * from "./identify.ts";
 export * from "./adam.ts";
 export * from "./state.ts";

@@ -18,16 +18,10 @@ import { tf } from "../deps/tf.ts";
 import type { Params } from "../tensor/nn.ts";
 import { flattenWithPaths } from "../tensor/nn.ts";
 import type { Gradients, TrainState } from "./state.ts";
+import type { ModelRef } from "../models/model.ts";
 
-/** Where a worker finds the model record: a module URL and an export, maybe under GECO. */
-export interface ModelRef {
-  /** a URL the worker can import, e.g. `import.meta.resolve("./loss.ts")` */
-  readonly module: string;
-  /** the export that holds the model record */
-  readonly name: string;
-  /** wrap it in `constrained` (GECO) */
-  readonly constrained?: boolean;
-}
+/** Where a worker finds the model record (defined beside `Model`; each record names its own). */
+export type { ModelRef };
 
 /** A tensor on the wire: shape and float32 values. */
 export interface WireTensor {

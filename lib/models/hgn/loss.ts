@@ -9,7 +9,7 @@
 import { tf } from "../../deps/tf.ts";
 import { deriveSeed, random, shuffle } from "../../core/random.ts";
 import { gaussianKl } from "../../tensor/nn.ts";
-import type { LossOutput, Model } from "../model.ts";
+import type { FramePredictorModel, LossOutput } from "../model.ts";
 import type { HgnConfig } from "./config.ts";
 import type { Phase } from "../../core/phase.ts";
 import { applyHgn, encode, frameWindow, type HgnParams, initHgn, initialState } from "./model.ts";
@@ -268,8 +268,16 @@ export const latentConsistency = (
  * strictEqual(hgn.name, "hgn");
  * ```
  */
-export const hgn: Model<HgnObjectiveConfig, HgnParams, tf.Tensor5D> = {
+export const hgn: FramePredictorModel<HgnObjectiveConfig, HgnParams, tf.Tensor5D> = {
   name: "hgn",
   init: (config, seed) => initHgn(config.model, seed),
   loss: hgnLoss,
+  origin: { module: import.meta.url, name: "hgn" },
+  observedFrames: (config) => config.model.inputFrames,
+  // the posterior mean, unrolled at the trained dt
+  predictFrames: (config, params, frames, steps) =>
+    tf.tidy(() => {
+      const out = applyHgn(config.model, params, frames, { seed: 0, sample: false, steps });
+      return { frames: out.frames, energies: out.energies };
+    }),
 };

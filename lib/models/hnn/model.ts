@@ -130,6 +130,7 @@ export const hnnField = (config: HnnConfig, params: HnnParams, states: tf.Tensor
  */
 export const hnn: Model<HnnConfig, HnnParams, HnnBatch> = {
   name: "hnn",
+  origin: { module: import.meta.url, name: "hnn" },
   init: initHnn,
   loss: (config, params, batch): LossOutput => {
     const field = hnnField(config, params, batch.states);

@@ -29,7 +29,7 @@ import { random } from "../../core/random.ts";
 import { tensorLogDet, tensorSpace } from "../../tensor/space.ts";
 import { separableMlpHamiltonian } from "../../tensor/hamiltonian.ts";
 import { applyMlp, type DenseParams, initMlp, type MlpSpec } from "../../tensor/nn.ts";
-import type { LossOutput, Model } from "../model.ts";
+import type { DensityEstimatorModel, LossOutput } from "../model.ts";
 
 /** The base density of `s_0 = (q_0, p_0)`. */
 export type NhfPrior = "soft-uniform" | "normal";
@@ -317,9 +317,14 @@ export const nhfBound = (
  * ok(Number.isFinite((await trainStep(s, tf.randomNormal([16, 2]) as tf.Tensor2D)).elbo));
  * ```
  */
-export const nhf: Model<NhfConfig, NhfParams, tf.Tensor2D> = {
+export const nhf: DensityEstimatorModel<NhfConfig, NhfParams, tf.Tensor2D> = {
   name: "nhf",
+  origin: { module: import.meta.url, name: "nhf" },
   init: initNhf,
+  // the importance-weighted bound (A.2): a lower bound on log q(x), tighter with more draws
+  exact: false,
+  logDensity: (config, params, x, { draws, seed }) => nhfBound(config, params, x, draws, seed),
+  sample: (config, params, count, seed) => sampleNhf(config, params, count, seed),
   loss: (config, params, batch, context): LossOutput => {
     const { logPrior, logPosterior } = weightParts(config, params, batch, 1, context.seed);
     const elbo = tf.mean(tf.sub(logPrior, logPosterior)) as tf.Scalar;

@@ -38,7 +38,7 @@ import {
   paramLeaves,
   upsamplingDecoder,
 } from "../../tensor/nn.ts";
-import type { LossOutput, Model } from "../model.ts";
+import type { FramePredictorModel, LossOutput } from "../model.ts";
 
 /** Which autoencoder: the paper's MLP ("HNN") or HGN's convolutions ("HNN (conv)"). */
 export type PixelAutoencoder = "mlp" | "conv";
@@ -276,8 +276,16 @@ export const encodeFrames = (
  * ok(m.ae > 0 && m.cc >= 0 && m.hnn >= 0);
  * ```
  */
-export const pixelHnn: Model<PixelHnnConfig, PixelHnnParams, tf.Tensor5D> = {
+export const pixelHnn: FramePredictorModel<PixelHnnConfig, PixelHnnParams, tf.Tensor5D> = {
   name: "pixel-hnn",
+  origin: { module: import.meta.url, name: "pixelHnn" },
+  // the first pair: the latent of the true phase-space size holds (q, p) of the first frame
+  observedFrames: () => 2,
+  predictFrames: (config, params, frames, steps) => {
+    const out = predictPixelHnn(config, params, frames, steps);
+    out.states.dispose();
+    return { frames: out.frames, energies: out.energies };
+  },
   init: initPixelHnn,
   loss: (config, params, frames): LossOutput => {
     checkFrames(config, frames, 3);

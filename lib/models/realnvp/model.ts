@@ -11,7 +11,7 @@ import { tf } from "../../deps/tf.ts";
 import { type DensityMap, densityMaps } from "../../core/density_map.ts";
 import { tensorLogDet } from "../../tensor/space.ts";
 import { applyMlp, type DenseParams, initMlp, type MlpSpec } from "../../tensor/nn.ts";
-import type { LossOutput, Model } from "../model.ts";
+import type { DensityEstimatorModel, LossOutput } from "../model.ts";
 
 /** Hyperparameters of a RealNVP. */
 export interface RealNvpConfig {
@@ -170,9 +170,14 @@ export const realNvpLogLikelihood = (
  * ok(Number.isFinite((await trainStep(s, tf.randomNormal([16, 2]) as tf.Tensor2D)).logLikelihood));
  * ```
  */
-export const realNvp: Model<RealNvpConfig, RealNvpParams, tf.Tensor2D> = {
+export const realNvp: DensityEstimatorModel<RealNvpConfig, RealNvpParams, tf.Tensor2D> = {
   name: "realnvp",
+  origin: { module: import.meta.url, name: "realNvp" },
   init: initRealNvp,
+  // change of variables: exact, so draws and seed do not enter
+  exact: true,
+  logDensity: (config, params, x) => realNvpLogLikelihood(config, params, x),
+  sample: (config, params, count, seed) => sampleRealNvp(config, params, count, seed),
   loss: (config, params, batch): LossOutput => {
     const logLikelihood = tf.mean(realNvpLogLikelihood(config, params, batch)) as tf.Scalar;
     return { loss: tf.neg(logLikelihood) as tf.Scalar, metrics: { logLikelihood } };
