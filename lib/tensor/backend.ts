@@ -187,6 +187,10 @@ const trySet = async (name: BackendName): Promise<boolean> => {
     console.warn = warn;
   }
   if (ok && name === "cpu") quietFirstCpuWrite();
+  // tfjs-webgpu hands kernels whose inputs are small and still on the CPU (constants such as
+  // tf.scalar(0)) to its CPU implementations: every kernel of an update runs on the GPU instead
+  // (tests/train/webgpu_update_test.ts counts them per model)
+  if (ok && name === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
   if (!ok) {
     const reason = said.join(" ").replace(/\s+/g, " ").trim();
     // A missing Deno permission (tfjs wraps it twice): keep the sentence that names it.

@@ -225,6 +225,19 @@ export const modelGradients = async <C, P extends Params, B>(
   batch: B,
   context: { readonly seed: number; readonly step: number },
 ): Promise<Gradients> => {
+  const tape = tapeGradients(model, config, params, batch, context);
+  const [loss, ...values] = await readScalars([tape.value, ...tape.metricValues]);
+  return { loss, metrics: namedMetrics(tape.metricNames, values), grads: tape.grads };
+};
+
+/** The loss, metrics and gradients of one batch, every scalar still on the backend. */
+const tapeGradients = <C, P extends Params, B>(
+  model: Model<C, P, B>,
+  config: C,
+  params: P,
+  batch: B,
+  context: { readonly seed: number; readonly step: number },
+) => {
   const named = flattenWithPaths(params) as [string, tf.Variable][];
   let metricNames: string[] = [];
   let metricValues: tf.Scalar[] = [];
@@ -234,16 +247,34 @@ export const modelGradients = async <C, P extends Params, B>(
     metricValues = metricNames.map((k) => tf.keep(out.metrics[k]));
     return out.loss;
   }, named.map(([, v]) => v));
-  const [loss, ...values] = await Promise.all(
-    [value, ...metricValues].map(async (t) => (await t.data())[0]),
-  );
-  tf.dispose([value, ...metricValues]);
-  const metrics: Record<string, number> = {};
-  metricNames.forEach((k, i) => (metrics[k] = values[i]));
   const byPath = new Map<string, tf.Tensor>();
   for (const [path, v] of named) if (grads[v.name]) byPath.set(path, grads[v.name]);
-  return { loss, metrics, grads: byPath };
+  return { value, metricNames, metricValues, grads: byPath as ReadonlyMap<string, tf.Tensor> };
 };
+
+/**
+ * Reads scalars in one transfer (on a GPU backend each `data()` is a round trip), disposing them.
+ * The values are the scalars' own: concatenating copies float32 values unchanged.
+ */
+const readScalars = async (scalars: readonly tf.Scalar[]): Promise<number[]> => {
+  // each one's first value, as `(await t.data())[0]` would give
+  const all = tf.tidy(() => tf.concat(scalars.map((t) => tf.slice(tf.reshape(t, [-1]), 0, 1))));
+  const values = Array.from(await all.data());
+  tf.dispose([all, ...scalars]);
+  return values;
+};
+
+const namedMetrics = (names: readonly string[], values: readonly number[]) => {
+  const metrics: Record<string, number> = {};
+  names.forEach((k, i) => (metrics[k] = values[i]));
+  return metrics;
+};
+
+/** The global squared L2 norm of gradients, on the backend. */
+const squaredNorm = (grads: readonly tf.Tensor[]): tf.Scalar =>
+  tf.tidy(() =>
+    grads.reduce((a: tf.Scalar, g) => tf.add(a, tf.sum(tf.square(g))) as tf.Scalar, tf.scalar(0))
+  );
 
 /**
  * One update on `batch`: gradients of the model's loss with respect to every parameter (here,
@@ -275,16 +306,25 @@ export const trainStep = async <C, P extends Params, B>(
   batch: B,
   source: GradientSource = localGradients,
 ): Promise<StepMetrics> => {
-  const { loss, metrics, grads } = await source(state, batch, contextOf(state));
   const named = flattenWithPaths(state.params) as [string, tf.Variable][];
-  const withGrad = named.flatMap(([path, v]) =>
-    grads.has(path) ? [[path, v, grads.get(path)!] as const] : []
-  );
-  const normSquared = tf.tidy(() =>
-    withGrad.reduce((a, [, , g]) => tf.add(a, tf.sum(tf.square(g))), tf.scalar(0))
-  );
-  const norm2 = (await normSquared.data())[0];
-  normSquared.dispose();
+  const withGradOf = (grads: ReadonlyMap<string, tf.Tensor>) =>
+    named.flatMap(([path, v]) => grads.has(path) ? [[path, v, grads.get(path)!] as const] : []);
+  let loss: number, metrics: Readonly<Record<string, number>>, norm2: number;
+  let grads: ReadonlyMap<string, tf.Tensor>;
+  if (source === localGradients) {
+    // here: the loss, the metrics and the gradient norm come back in one readback
+    const tape = tapeGradients(state.model, state.config, state.params, batch, contextOf(state));
+    grads = tape.grads;
+    const norm = squaredNorm(withGradOf(grads).map(([, , g]) => g));
+    const values = await readScalars([tape.value, ...tape.metricValues, norm]);
+    loss = values[0];
+    metrics = namedMetrics(tape.metricNames, values.slice(1, -1));
+    norm2 = values[values.length - 1];
+  } else {
+    ({ loss, metrics, grads } = await source(state, batch, contextOf(state)));
+    norm2 = (await readScalars([squaredNorm(withGradOf(grads).map(([, , g]) => g))]))[0];
+  }
+  const withGrad = withGradOf(grads);
   if (!Number.isFinite(loss) || !Number.isFinite(norm2)) {
     tf.dispose([...grads.values()]);
     const what = Number.isFinite(loss) ? `the gradient became ${norm2}` : `loss became ${loss}`;
