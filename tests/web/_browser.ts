@@ -15,6 +15,8 @@ export const chromiumPath = (): string | undefined =>
 export interface Browser {
   /** evaluates an expression in the page; its value (JSON-able) */
   readonly evaluate: <T>(expression: string) => Promise<T>;
+  /** gives the file input at `selector` these files, as a user picking them would */
+  readonly setFiles: (selector: string, paths: readonly string[]) => Promise<void>;
   /** a PNG screenshot of the page */
   readonly screenshot: () => Promise<Uint8Array>;
   /** the page's console lines and uncaught errors so far */
@@ -110,6 +112,15 @@ export const openPage = async (url: string, executable = chromiumPath()!): Promi
       };
       if (r.exceptionDetails) throw new Error(`in the page: ${r.exceptionDetails.text}`);
       return r.result.value;
+    },
+    setFiles: async (selector, paths) => {
+      const doc = await send("DOM.getDocument") as { root: { nodeId: number } };
+      const { nodeId } = await send("DOM.querySelector", {
+        nodeId: doc.root.nodeId,
+        selector,
+      }) as { nodeId: number };
+      if (!nodeId) throw new Error(`no ${selector} in the page`);
+      await send("DOM.setFileInputFiles", { nodeId, files: paths });
     },
     screenshot: async () => {
       const r = await send("Page.captureScreenshot", { format: "png" }) as { data: string };

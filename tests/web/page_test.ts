@@ -3,7 +3,9 @@
 // `cli.ts train`; the page loads its config.json and newest checkpoint through the pure codec,
 // generates the test sequence from the seed, rolls out 30 steps on WebGPU, and must give the
 // frames Deno computes for the same checkpoint and sequence on the cpu backend; the backward
-// rollout must retrace the forward one; NHF and RealNVP train a few updates and their losses fall.
+// rollout must retrace the forward one; the same run opened from files (the file input) must roll
+// out the same frames; NHF and RealNVP train a few updates, their losses fall, and their density
+// images hold a density's mass. The page runs once more with WebGPU off (wasm in the page).
 // A screenshot goes to runs/tests/web-page.png.
 //
 // Where chromium is missing the test says so and is skipped, except with HGN_REQUIRE_CHROMIUM=1
@@ -30,11 +32,13 @@ if (!chromium && !required) {
 }
 
 interface PageResult {
+  local?: { error?: string; checkpoint: string; forward: string };
   ok: boolean;
   error?: string;
   backend: string;
   adapter: { description: string; isFallbackAdapter: boolean | null } | null;
   hgn: {
+    checkpoint: string;
     steps: number;
     retraceError: number;
     maxFrameDifference: number | null;
@@ -44,7 +48,10 @@ interface PageResult {
     forward: string;
     backward: string;
   };
-  densities: Record<string, { iterations: number; losses: number[]; itPerSec: number }>;
+  densities: Record<
+    string,
+    { iterations: number; losses: number[]; itPerSec: number; mass: number; exact: boolean }
+  >;
 }
 
 const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -105,7 +112,9 @@ Deno.test({
         console.log(
           `web page: ${r.backend} on ${r.adapter?.description} (fallback ${r.adapter?.isFallbackAdapter}), 30 steps at ${
             r.hgn?.fps.toFixed(1)
-          } frames/s; screenshot ${shot}`,
+          } frames/s; density mass over [-4, 4]^2: NHF ${
+            r.densities?.nhf?.mass.toFixed(3)
+          }, RealNVP ${r.densities?.realnvp?.mass.toFixed(3)}; screenshot ${shot}`,
         );
         strictEqual(r.error, undefined, r.error);
         strictEqual(r.backend, "webgpu", "the page must run on WebGPU, not fall back to wasm");
@@ -143,10 +152,47 @@ Deno.test({
         }
         ok(retraced <= 1, `the backward frames differ from the forward ones by ${retraced}`);
         ok(r.hgn.mse.every(Number.isFinite) && r.hgn.energy.every(Number.isFinite));
+        // the same run opened from this computer's files (the file input; dropping the folder
+        // reads the same files): the same checkpoint, the same frames, bit for bit
+        const ckpts = [...Deno.readDirSync(join(run, "checkpoints"))].map((e) => e.name);
+        await browser.setFiles("#run-files", [
+          join(run, "config.json"),
+          ...ckpts.map((c) => join(run, "checkpoints", c)),
+        ]);
+        let local: PageResult["local"];
+        for (let i = 0; i < 1200 && !local; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          local = JSON.parse(
+            await browser.evaluate<string>("document.getElementById('result').textContent"),
+          ).local;
+        }
+        strictEqual(local?.error, undefined, local?.error);
+        strictEqual(local!.checkpoint, r.hgn.checkpoint);
+        strictEqual(local!.forward, r.hgn.forward, "the opened files roll out as the served run");
+        // and with WebGPU off in the page: wasm, the same frames within the same byte level
+        const onWasm = await openPage(`${url}?backend=wasm`, chromium);
+        try {
+          const w = await pageResult<PageResult>(onWasm, 400);
+          strictEqual(w.error, undefined, w.error);
+          strictEqual(w.backend, "wasm");
+          ok(w.hgn.maxFrameDifference! <= 1, `wasm frames differ by ${w.hgn.maxFrameDifference}`);
+          ok(w.hgn.retraceError < 1e-4, `wasm retrace error ${w.hgn.retraceError}`);
+          console.log(`web page: also on wasm, ${w.hgn.fps.toFixed(1)} frames/s`);
+        } finally {
+          await onWasm.close();
+        }
         for (const name of ["nhf", "realnvp"]) {
           const d = r.densities[name];
           strictEqual(d.iterations, 4);
           ok(d.losses.at(-1)! < d.losses[0], `${name}: loss ${d.losses.join(" -> ")}`);
+          // the density image is a density: its Riemann sum over [-4, 4]^2 (24 x 24 cells) is
+          // about 1 for RealNVP's exact likelihood (4 updates from a near-normal start hold
+          // 0.9999 of their mass in the square; the sum is good to about 1%), and for NHF's
+          // one-draw importance weight, an unbiased but noisy estimate of the density, positive
+          // and of that order
+          ok(Number.isFinite(d.mass) && d.mass > 0, `${name}: mass ${d.mass}`);
+          if (d.exact) ok(Math.abs(d.mass - 1) < 0.05, `${name}: mass ${d.mass}`);
+          else ok(d.mass < 3, `${name}: mass ${d.mass}`);
         }
       } finally {
         await browser.close();
