@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { andThen, densityMaps, flow, leapfrog, pipe, power } from "@hamiltonian/hgn/core";
+import { pipe } from "npm:fp-ts@2.16.11/lib/function.js";
+import { andThen, densityMaps, flow, leapfrog, power } from "@hamiltonian/hgn/core";
 import { targets } from "@hamiltonian/hgn/data";
 import type { Model } from "@hamiltonian/hgn/train";
 import {

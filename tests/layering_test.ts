@@ -214,3 +214,19 @@ Deno.test("layering: no CLI logic in lib (no printing, exiting, progress bars or
   }
   ok(problems.length === 0, `CLI logic in lib: ${problems.join(", ")}`);
 });
+
+Deno.test("layering: the public barrels re-export no third-party symbol but tfjs's one instance", async () => {
+  const barrels = ["mod.ts", ...(await libFiles()).filter((f) => f.endsWith("/mod.ts"))];
+  const found: string[] = [];
+  for (const file of barrels) {
+    const text = await Deno.readTextFile(resolve(root, file));
+    for (const m of text.matchAll(/^export\s+([^;]*?)\s+from\s+"([^"]+)"/gms)) {
+      const from = m[2];
+      const thirdParty = from.startsWith("npm:") || from.includes("/deps/");
+      // users make their tensors with the very tfjs instance the backends and kernels are on
+      const allowed = file === "lib/tensor/mod.ts" && m[1] === "{ tf }" && from === "../deps/tf.ts";
+      if (thirdParty && !allowed) found.push(`${file}: export ${m[1]} from "${from}"`);
+    }
+  }
+  ok(found.length === 0, `third-party symbols in a public barrel:\n${found.join("\n")}`);
+});

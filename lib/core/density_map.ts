@@ -69,7 +69,8 @@ export interface DensityMaps<L> {
  *
  * @example
  * ```ts
- * import { densityMaps, numberLogDet, pipe } from "@hamiltonian/hgn/core";
+ * import { pipe } from "npm:fp-ts@2.16.11/lib/function.js";
+ * import { densityMaps, numberLogDet } from "@hamiltonian/hgn/core";
  * import { strictEqual } from "node:assert/strict";
  * const D = densityMaps(numberLogDet);
  * // x -> 3x has log |det J| = log 3; its inverse log(1/3)

@@ -59,7 +59,8 @@ export const inverse = <A>(f: Invertible<A>): Invertible<A> => ({
  *
  * @example
  * ```ts
- * import { andThen, pipe, power } from "@hamiltonian/hgn/core";
+ * import { pipe } from "npm:fp-ts@2.16.11/lib/function.js";
+ * import { andThen, power } from "@hamiltonian/hgn/core";
  * import { strictEqual } from "node:assert/strict";
  * const inc = { forward: (x: number) => x + 1, inverse: (x: number) => x - 1 };
  * const dbl = { forward: (x: number) => 2 * x, inverse: (x: number) => x / 2 };
@@ -117,7 +118,8 @@ export const concatAll = M.concatAll;
  *
  * @example
  * ```ts
- * import { pipe, power } from "@hamiltonian/hgn/core";
+ * import { pipe } from "npm:fp-ts@2.16.11/lib/function.js";
+ * import { power } from "@hamiltonian/hgn/core";
  * import { strictEqual } from "node:assert/strict";
  * const dbl = { forward: (x: number) => 2 * x, inverse: (x: number) => x / 2 };
  * strictEqual(power(dbl, 10).forward(1), 1024);

@@ -22,6 +22,5 @@ export * from "./flow.ts";
 export * from "./validation.ts";
 export * from "./random.ts";
 export * from "./diagnostics.ts";
-export { E, pipe } from "../deps/fp.ts";
 export * from "./registry.ts";
 export * from "./sha256.ts";

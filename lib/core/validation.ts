@@ -23,7 +23,8 @@ export type Errors = RNEA.ReadonlyNonEmptyArray<string>;
  *
  * @example
  * ```ts
- * import { check, E } from "@hamiltonian/hgn/core";
+ * import * as E from "npm:fp-ts@2.16.11/lib/Either.js";
+ * import { check } from "@hamiltonian/hgn/core";
  * import { ok } from "node:assert/strict";
  * ok(E.isLeft(check(-1, (x) => x > 0, "x must be > 0")));
  * ```
@@ -37,7 +38,8 @@ export const check = <A>(value: A, ok: (a: A) => boolean, message: string): E.Ei
  *
  * @example
  * ```ts
- * import { check, E, validateAll } from "@hamiltonian/hgn/core";
+ * import * as E from "npm:fp-ts@2.16.11/lib/Either.js";
+ * import { check, validateAll } from "@hamiltonian/hgn/core";
  * import { deepStrictEqual } from "node:assert/strict";
  * const r = validateAll(0, [check(0, (x) => x > 0, "a"), check(0, (x) => x < 0, "b")]);
  * deepStrictEqual(r, E.left(["a", "b"]));
@@ -56,7 +58,8 @@ export const validateAll = <A>(
  *
  * @example
  * ```ts
- * import { E, validateFlowSettings } from "@hamiltonian/hgn/core";
+ * import * as E from "npm:fp-ts@2.16.11/lib/Either.js";
+ * import { validateFlowSettings } from "@hamiltonian/hgn/core";
  * import { deepStrictEqual } from "node:assert/strict";
  * const r = validateFlowSettings({ dt: 0, steps: 0.5 });
  * deepStrictEqual(E.isLeft(r) && r.left.length, 2);
@@ -77,7 +80,8 @@ export const validateFlowSettings = (
  *
  * @example
  * ```ts
- * import { E, phase, validateState } from "@hamiltonian/hgn/core";
+ * import * as E from "npm:fp-ts@2.16.11/lib/Either.js";
+ * import { phase, validateState } from "@hamiltonian/hgn/core";
  * import { ok } from "node:assert/strict";
  * ok(E.isLeft(validateState(phase(Float64Array.of(1, 2), Float64Array.of(0)), 2)));
  * ```

@@ -2,7 +2,7 @@
  * The only door to fp-ts: full pinned `npm:` specifiers, so the library can be imported by URL.
  *
  * ```ts
- * import { pipe } from "@hamiltonian/hgn/core";
+ * import { pipe } from "npm:fp-ts@2.16.11/lib/function.js";
  * import { strictEqual } from "node:assert/strict";
  * strictEqual(pipe(1, (x) => x + 1), 2);
  * ```

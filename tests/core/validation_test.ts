@@ -1,4 +1,5 @@
-import { E, orThrow, phase, validateFlowSettings, validateState } from "@hamiltonian/hgn/core";
+import * as E from "npm:fp-ts@2.16.11/lib/Either.js";
+import { orThrow, phase, validateFlowSettings, validateState } from "@hamiltonian/hgn/core";
 import { deepStrictEqual, ok, throws } from "node:assert/strict";
 
 Deno.test("validateFlowSettings collects every problem, one message each", () => {

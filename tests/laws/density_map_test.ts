@@ -12,9 +12,9 @@ import {
   numberLogDet,
   type Phase,
   phase,
-  pipe,
 } from "@hamiltonian/hgn/core";
 import { ok } from "node:assert/strict";
+import { pipe } from "npm:fp-ts@2.16.11/lib/function.js";
 import { fc } from "../deps.ts";
 import { FC, pairs, TOL } from "./registry.ts";
 import { relativeDifference } from "@hamiltonian/hgn/laws";
