@@ -27,12 +27,12 @@ import { type CheckpointRecord, restoreState } from "../lib/train/checkpoint.ts"
 import { constrained } from "../lib/train/constrained.ts";
 import { disposeState, initState, trainStep } from "../lib/train/state.ts";
 import { targetBatches, targetTensor } from "../lib/train/sources.ts";
-import { encode, firstFrames, initialState, unroll } from "../lib/models/hgn/model.ts";
-import { hgn } from "../lib/models/hgn/loss.ts";
+import { encode, firstFrames, initialState, unroll } from "../lib/models/hgn/network.ts";
+import { hgn } from "../lib/models/hgn/model.ts";
 import type { HgnConfig } from "../lib/models/hgn/config.ts";
-import type { HgnParams } from "../lib/models/hgn/model.ts";
+import type { HgnParams } from "../lib/models/hgn/network.ts";
 import type { DensityEstimator } from "../lib/models/model.ts";
-import type { Params } from "../lib/tensor/nn.ts";
+import type { Params } from "../lib/tensor/params.ts";
 import { nhf, NHF_2D } from "../lib/models/nhf/mod.ts";
 import { realNvp, REALNVP_2D } from "../lib/models/realnvp/mod.ts";
 import { datasetSpec, generator } from "../lib/data/dataset.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { hgn } from "./hgn/loss.ts";
+import { hgn } from "./hgn/model.ts";
 import { hnn } from "./hnn/model.ts";
 import { nhf } from "./nhf/model.ts";
 import { pixelHnn } from "./pixel_hnn/model.ts";

@@ -8,7 +8,7 @@
 import { check, type Errors, validateAll } from "../core/validation.ts";
 import { E } from "../deps/fp.ts";
 import { HGN_RECIPES, type HgnConfig, validateHgnConfig } from "../models/hgn/config.ts";
-import type { HgnObjectiveConfig } from "../models/hgn/loss.ts";
+import type { HgnObjectiveConfig } from "../models/hgn/config.ts";
 import type { GecoConfig } from "../train/constrained.ts";
 import { type BackendRequest, backendRequests } from "../tensor/backend.ts";
 import { systems } from "../systems/registry.ts";

@@ -32,7 +32,7 @@ import {
   type HgnParams,
   initialState,
   latentRollout,
-} from "./model.ts";
+} from "./network.ts";
 
 /** Per-sequence latent numbers of one batch (see the module doc). */
 export interface LatentScores {

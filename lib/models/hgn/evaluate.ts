@@ -7,10 +7,10 @@
  */
 import { tf } from "../../deps/tf.ts";
 import type { Phase } from "../../core/phase.ts";
-import { isFiniteTree } from "../../tensor/nn.ts";
+import { isFiniteTree } from "../../tensor/params.ts";
 import type { HgnConfig } from "./config.ts";
 import { toBatch } from "../../tensor/frames.ts";
-import { encode, firstFrames, type HgnParams, initialState, unroll } from "./model.ts";
+import { encode, firstFrames, type HgnParams, initialState, unroll } from "./network.ts";
 import { evaluateBatch, validPredictionFrames } from "./metrics.ts";
 import {
   addLatent,

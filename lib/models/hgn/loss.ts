@@ -1,5 +1,5 @@
 /**
- * HGN as a trainable model record: the objective of paper eq. 4. The deterministic variant
+ * The HGN objective of paper eq. 4. The deterministic variant
  * minimises the pixel MSE; the stochastic one reports the KL of its posterior from the unit
  * Gaussian prior as its loss and the MSE as its constraint, so that `constrained` (GECO, in
  * `lib/train`) turns it into `KL + lambda (MSE - tolerance)`, as the paper trains it.
@@ -8,125 +8,12 @@
  */
 import { tf } from "../../deps/tf.ts";
 import { deriveSeed, random, shuffle } from "../../core/random.ts";
-import { gaussianKl } from "../../tensor/nn.ts";
-import type { FramePredictorModel, LossOutput } from "../model.ts";
-import type { HgnConfig } from "./config.ts";
+import { gaussianKl } from "../../tensor/gaussian.ts";
+import type { LossOutput } from "../model.ts";
+import type { HgnObjectiveConfig } from "./config.ts";
+import { klWeightAt, rolloutStepsAt } from "./config.ts";
 import type { Phase } from "../../core/phase.ts";
-import { applyHgn, encode, frameWindow, type HgnParams, initHgn, initialState } from "./model.ts";
-
-/**
- * Rollout lengths that grow during training: `from` steps for the first `hold` updates, then
- * linearly more, reaching the model's `rolloutSteps` after `grow` further updates. Short rollouts
- * teach the autoencoder and the local dynamics cheaply (with full-length ones from the start, the
- * far frames it cannot yet predict dominate the loss and even the frames the encoder sees stay
- * blurred); the long ones that follow fix the period and the energy over a whole orbit, which
- * short ones never see.
- */
-export interface RolloutCurriculum {
-  /** rollout steps at the first update, in [1, rolloutSteps] */
-  readonly from: number;
-  /** updates at `from` steps */
-  readonly hold: number;
-  /** updates after those until the full length (0: a jump) */
-  readonly grow: number;
-}
-
-/**
- * A KL warm-up for the stochastic variant: weight 0 for the first `hold` updates, then growing
- * linearly to 1 over `grow` more (the reference code's `elbo_beta_delay` is `hold` 0). Under
- * GECO with the KL at full weight from the start, the KL empties the posterior while the decoder
- * is still at the mean frame, and it never refills: Adam normalises each weight's step, so even a
- * small KL weight moves the posterior's mean and spread at the full learning rate while the MSE's
- * gradient on them is still noise. With the weight at 0 the model first learns as the
- * deterministic variant does, with its posterior narrow, and only then pays for what it carries.
- */
-export interface KlWarmup {
-  /** updates at weight 0 */
-  readonly hold: number;
-  /** updates after those until weight 1 (0: a jump) */
-  readonly grow: number;
-}
-
-/**
- * Latent consistency: the rolled-out state at time `t` should be the state the encoder infers
- * from the true frames `t .. t + F - 1`, as it is at `t = 0` by construction. Without it the
- * latent is free to drift along directions the decoder ignores within the trained horizon: the
- * rollout keeps drawing the right frames for as long as it was trained, then leaves the states
- * the decoder knows (measured: the 30-step default's per-step error passes the static
- * predictor's one step after its horizon, while its energy stays constant to 3e-3 of its
- * spread). Tied to the encoder, whose states of any window come from one stationary
- * distribution, the rollout stays where the decoder was trained at every time.
- */
-export interface LatentConsistency {
-  /** the penalty's weight against the per-pixel MSE */
-  readonly weight: number;
-  /** windows drawn per update (seeded, without replacement, from `1 .. T + 1 - F`) */
-  readonly windows: number;
-  /**
-   * updates before the penalty starts (default 0): until the autoencoder separates the
-   * sequences, their states' spread (the penalty's scale) is near zero
-   */
-  readonly start?: number;
-}
-
-/** The configuration of the HGN model record: the network and how an update scores it. */
-export interface HgnObjectiveConfig {
-  readonly model: HgnConfig;
-  /**
-   * decode and score only this many of the `T + 1` predicted frames per update, drawn at random
-   * (seeded) without replacement: an unbiased estimate of the all-frame MSE that makes long
-   * rollouts affordable on a CPU (the rollout itself is cheap; decoding is not). 0: every frame.
-   */
-  readonly framesPerUpdate?: number;
-  /** a rollout-length curriculum (absent: every update rolls out `model.rolloutSteps`) */
-  readonly curriculum?: RolloutCurriculum;
-  /** the stochastic variant's KL weight over training (absent: 1 from the start) */
-  readonly klWarmup?: KlWarmup;
-  /** tie the rollout to the encoder's states of later windows (absent: none) */
-  readonly consistency?: LatentConsistency;
-}
-
-/**
- * The weight of the KL at update `step` (0-based) under the config's warm-up.
- *
- * @example
- * ```ts
- * import { klWeightAt, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { deepStrictEqual } from "node:assert/strict";
- * const config = { model: SMALL_HGN, klWarmup: { hold: 100, grow: 100 } };
- * deepStrictEqual([0, 99, 100, 150, 200, 500].map((u) => klWeightAt(config, u)), [0, 0, 0, 0.5, 1, 1]);
- * deepStrictEqual(klWeightAt({ ...config, klWarmup: { hold: 10, grow: 0 } }, 10), 1);
- * deepStrictEqual(klWeightAt({ model: SMALL_HGN }, 0), 1);
- * ```
- */
-export const klWeightAt = (config: HgnObjectiveConfig, step: number): number => {
-  const w = config.klWarmup;
-  if (!w || step >= w.hold + w.grow) return 1;
-  return step < w.hold ? 0 : (step - w.hold) / w.grow;
-};
-
-/**
- * The rollout length of update `step` (0-based) under the config's curriculum.
- *
- * @example
- * ```ts
- * import { rolloutStepsAt, SMALL_HGN } from "@hamiltonian/hgn/models/hgn";
- * import { deepStrictEqual } from "node:assert/strict";
- * const config = {
- *   model: { ...SMALL_HGN, rolloutSteps: 30 },
- *   curriculum: { from: 10, hold: 50, grow: 100 },
- * };
- * deepStrictEqual([0, 49, 50, 100, 149, 150, 500].map((u) => rolloutStepsAt(config, u)), [10, 10, 10, 20, 29, 30, 30]);
- * deepStrictEqual(rolloutStepsAt({ model: SMALL_HGN }, 0), SMALL_HGN.rolloutSteps);
- * ```
- */
-export const rolloutStepsAt = (config: HgnObjectiveConfig, step: number): number => {
-  const full = config.model.rolloutSteps;
-  const c = config.curriculum;
-  if (!c || step >= c.hold + c.grow) return full;
-  if (step < c.hold) return c.from;
-  return Math.min(full, c.from + Math.floor(((full - c.from) * (step - c.hold)) / c.grow));
-};
+import { applyHgn, encode, frameWindow, type HgnParams, initialState } from "./network.ts";
 
 /**
  * The time indices an update scores: all `T + 1`, or `k` of them drawn without replacement from
@@ -255,29 +142,4 @@ export const latentConsistency = (
     return tf.mean(tf.squaredDifference(rolled, tf.concat([e.q, e.p], 3)), [1, 2, 3]);
   });
   return tf.mean(tf.div(tf.mean(tf.stack(terms), 0), scale)) as tf.Scalar;
-};
-
-/**
- * HGN as a model record (`name: "hgn"`). The stochastic variant is meant to be trained under
- * GECO: `constrained(hgn)` from `@hamiltonian/hgn/train`.
- *
- * @example
- * ```ts
- * import { hgn } from "@hamiltonian/hgn/models/hgn";
- * import { strictEqual } from "node:assert/strict";
- * strictEqual(hgn.name, "hgn");
- * ```
- */
-export const hgn: FramePredictorModel<HgnObjectiveConfig, HgnParams, tf.Tensor5D> = {
-  name: "hgn",
-  init: (config, seed) => initHgn(config.model, seed),
-  loss: hgnLoss,
-  origin: { module: import.meta.url, name: "hgn" },
-  observedFrames: (config) => config.model.inputFrames,
-  // the posterior mean, unrolled at the trained dt
-  predictFrames: (config, params, frames, steps) =>
-    tf.tidy(() => {
-      const out = applyHgn(config.model, params, frames, { seed: 0, sample: false, steps });
-      return { frames: out.frames, energies: out.energies };
-    }),
 };

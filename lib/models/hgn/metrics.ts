@@ -20,7 +20,7 @@
 import { tf } from "../../deps/tf.ts";
 import type { HgnConfig } from "./config.ts";
 import { type PredictionScores, scorePredictions } from "../../tensor/frames.ts";
-import { applyHgn, checkFrames, firstFrames, type HgnParams } from "./model.ts";
+import { applyHgn, checkFrames, firstFrames, type HgnParams } from "./network.ts";
 
 /** Per-sequence numbers of one evaluated batch (see `scorePredictions` in the tensor layer). */
 export type { PredictionScores as BatchMetrics } from "../../tensor/frames.ts";

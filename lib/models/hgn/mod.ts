@@ -10,6 +10,7 @@
  */
 export * from "./config.ts";
 
+export * from "./network.ts";
 export * from "./model.ts";
 export * from "./loss.ts";
 export * from "./metrics.ts";

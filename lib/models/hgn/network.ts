@@ -15,6 +15,7 @@ import type { Hamiltonian } from "../../core/hamiltonian.ts";
 import type { Phase } from "../../core/phase.ts";
 import { tensorSpace } from "../../tensor/space.ts";
 import { networkHamiltonian, separableNetworkHamiltonian } from "../../tensor/hamiltonian.ts";
+import { normalLeaf, paramLeaves } from "../../tensor/params.ts";
 import {
   type Activation,
   applyConvStack,
@@ -24,10 +25,8 @@ import {
   type ConvStackSpec,
   downsamplingEncoder,
   initConvStack,
-  normalLeaf,
-  paramLeaves,
   upsamplingDecoder,
-} from "../../tensor/nn.ts";
+} from "../../tensor/layers.ts";
 import type { HgnConfig } from "./config.ts";
 
 /**

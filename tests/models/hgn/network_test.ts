@@ -7,7 +7,7 @@ import {
   unroll,
   validateHgnConfig,
 } from "@hamiltonian/hgn/models/hgn";
-import { E } from "@hamiltonian/hgn/core";
+import * as E from "npm:fp-ts@2.16.11/lib/Either.js";
 import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { constrained, initState } from "@hamiltonian/hgn/train";
 import { deepStrictEqual, ok } from "node:assert/strict";
