@@ -33,7 +33,7 @@
  *
  * Not fixable here (ops built with `tf.customGrad`, which saves outputs the same way and is not
  * looked up in the gradient registry): `tf.logSoftmax` (use `x - tf.logSumExp(x, axis, true)`,
- * verified by the tests) and `tf.fused.*` (use the unfused ops, as `nn.ts` does).
+ * verified by the tests) and `tf.fused.*` (use the unfused ops, as `layers.ts` does).
  *
  * @module
  */

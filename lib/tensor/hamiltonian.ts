@@ -16,7 +16,7 @@ import { tf } from "../deps/tf.ts";
 import { rollout } from "../core/flow.ts";
 import type { GeneralIntegrator } from "../core/integrator.ts";
 import { type Phase, phase } from "../core/phase.ts";
-import { applyMlp, type DenseParams, mlpInputGradient, type MlpSpec } from "./nn.ts";
+import { applyMlp, type DenseParams, mlpInputGradient, type MlpSpec } from "./layers.ts";
 import { tensorSpace } from "./space.ts";
 
 /** A per-sample energy of one argument: `[B, ...] -> [B]`. */

@@ -18,5 +18,7 @@ export * from "./gradients.ts";
 export * from "./kernels.ts";
 export * from "./space.ts";
 export * from "./hamiltonian.ts";
-export * from "./nn.ts";
+export * from "./params.ts";
+export * from "./layers.ts";
+export * from "./gaussian.ts";
 export * from "./frames.ts";

@@ -5,7 +5,7 @@
 import { ok } from "node:assert/strict";
 import { conv, convFilter, convInput, geom } from "./_reference.ts";
 import { tf } from "../../lib/deps/tf.ts";
-import { type Activation, mlpInputGradient, upsampleConv2d } from "../../lib/tensor/nn.ts";
+import { type Activation, mlpInputGradient, upsampleConv2d } from "../../lib/tensor/layers.ts";
 import {
   conv2dFilterGradient,
   higherOrderGradients,

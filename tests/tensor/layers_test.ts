@@ -1,20 +1,17 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { tf } from "../../lib/deps/tf.ts";
+import { flattenWithPaths, mapParams, paramLeaves, withLeaves } from "../../lib/tensor/params.ts";
 import {
   applyConv2d,
   applyConvStack,
   applyDense,
   applyMlp,
-  flattenWithPaths,
   initConv2d,
   initConvStack,
   initDense,
   initMlp,
-  mapParams,
-  paramLeaves,
   upsampleNearest2x,
-  withLeaves,
-} from "../../lib/tensor/nn.ts";
+} from "../../lib/tensor/layers.ts";
 import { conv, geom } from "./_reference.ts";
 import { onBackend, read, testBackends, values } from "./_numeric.ts";
 
