@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ExampleReader } from "../lib/data/order.ts";
+import type { ExampleReader } from "../lib/data/reader.ts";
 import { disposeState, isFiniteState } from "../lib/train/state.ts";
 import { type BackendRequest, backendRequests, useBackend } from "../lib/tensor/backend.ts";
 import { type HgnRunState, loadRunState, openReader, readSettings } from "../lib/runs/hgn.ts";

@@ -1,11 +1,11 @@
 /**
- * Allocation-free float64 kernels of the paper's separable systems, and the sixth-order
- * symplectic integrator that runs on them: the fast path of the ground truth.
+ * The fast path of the ground truth: allocation-free float64 forces of the paper's separable
+ * systems, and the sixth-order symplectic integrator that runs on them.
  *
- * Each kernel computes exactly the same floating-point expressions as the system's own
+ * Each one computes exactly the same floating-point expressions as the system's own
  * `dK`/`dV` in `lib/systems` (same operations in the same order), so the fast path reproduces
- * the generic `yoshida6(leapfrog)` of `lib/core` bit for bit; `tests/data/kernels_test.ts` checks
- * that, and {@link kernelFor} spot-checks every kernel against its system when it is built.
+ * the generic `yoshida6(leapfrog)` of `lib/core` bit for bit; `tests/data/fast_path_test.ts`
+ * checks that, and {@link fastForcesFor} spot-checks each against its system when it is built.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import type { System } from "../systems/system.ts";
 import { nBodyForce } from "../systems/n_body.ts";
 
 /** In-place gradients of a separable Hamiltonian `K(p) + V(q)` over flat float64 arrays. */
-export interface SeparableKernel {
+export interface FastForces {
   /** number of position coordinates */
   readonly dim: number;
   /** writes `dK/dp` at `p` into `out` */
@@ -22,7 +22,7 @@ export interface SeparableKernel {
   /** writes `dV/dq` at `q` into `out` */
   readonly dV: (q: Float64Array, out: Float64Array) => void;
   /**
-   * optional specialised {@link yoshida6Steps} for this kernel (same contract, same arithmetic
+   * optional specialised {@link yoshida6Steps} for these forces (same contract, same arithmetic
    * in the same order, hence the same results; one-dimensional systems use it to keep the state
    * in registers)
    */
@@ -57,7 +57,7 @@ export const YOSHIDA6_WEIGHTS: readonly number[] = (() => {
 })();
 
 /**
- * {@link yoshida6Steps} for a one-dimensional kernel given as scalar `dK(p) = p / kDiv` and
+ * {@link yoshida6Steps} for one-dimensional forces given as scalar `dK(p) = p / kDiv` and
  * `dV(q) = vMul * v(q)`, with `q`, `p` and the force held in locals.
  */
 const scalarSteps = (kDiv: number, vMul: number, v: (q: number) => number) =>
@@ -89,7 +89,7 @@ const scalarSteps = (kDiv: number, vMul: number, v: (q: number) => number) =>
 
 const identity = (q: number) => q;
 
-const massSpringKernel = (k: number, m: number): SeparableKernel => ({
+const massSpringForces = (k: number, m: number): FastForces => ({
   dim: 1,
   steps: scalarSteps(m, k, identity),
   dK: (p, out) => {
@@ -100,7 +100,7 @@ const massSpringKernel = (k: number, m: number): SeparableKernel => ({
   },
 });
 
-const pendulumKernel = (m: number, g: number, l: number): SeparableKernel => ({
+const pendulumForces = (m: number, g: number, l: number): FastForces => ({
   dim: 1,
   // m * l * l and m * g * l associate left to right, as in the system's own gradients
   steps: scalarSteps(m * l * l, m * g * l, Math.sin),
@@ -112,7 +112,7 @@ const pendulumKernel = (m: number, g: number, l: number): SeparableKernel => ({
   },
 });
 
-const nBodyKernel = (n: number, m: number, g: number): SeparableKernel => {
+const nBodyForces = (n: number, m: number, g: number): FastForces => {
   const dV = (q: Float64Array, out: Float64Array) => {
     nBodyForce(q, out, n, m, g);
   };
@@ -142,7 +142,7 @@ const nBodyKernel = (n: number, m: number, g: number): SeparableKernel => {
   };
 };
 
-const henonHeilesKernel: SeparableKernel = {
+const henonHeilesForces: FastForces = {
   dim: 2,
   dK: (p, out) => {
     out[0] = p[0];
@@ -156,70 +156,70 @@ const henonHeilesKernel: SeparableKernel = {
   },
 };
 
-/** The kernel matching a built-in system by name and parameters, before the spot check. */
-const candidate = (system: System): SeparableKernel | undefined => {
+/** The fast forces matching a built-in system by name and parameters, before the spot check. */
+const candidate = (system: System): FastForces | undefined => {
   const p = system.params;
   switch (system.name) {
     case "mass-spring":
-      return massSpringKernel(p.k, p.m);
+      return massSpringForces(p.k, p.m);
     case "pendulum":
-      return pendulumKernel(p.m, p.g, p.l);
+      return pendulumForces(p.m, p.g, p.l);
     case "two-body":
     case "three-body":
-      return nBodyKernel(p.n, p.m, p.g);
+      return nBodyForces(p.n, p.m, p.g);
     case "henon-heiles":
-      return henonHeilesKernel;
+      return henonHeilesForces;
     default:
       return undefined;
   }
 };
 
 /**
- * The allocation-free kernel of a built-in separable system, or `undefined` when there is none
- * (a custom or non-separable system: the generic path is used). The kernel is checked against
+ * The allocation-free forces of a built-in separable system, or `undefined` when there is none
+ * (a custom or non-separable system: the generic path is used). They are checked against
  * the system's own `dK`/`dV` at a few fixed states and must agree bit for bit, so a system that
- * shares a name but not a Hamiltonian gets no kernel.
+ * shares a name but not a Hamiltonian gets none.
  *
  * @example
  * ```ts
- * import { kernelFor } from "@hamiltonian/hgn/data";
+ * import { fastForcesFor } from "@hamiltonian/hgn/data";
  * import { pendulum, nonSeparable } from "@hamiltonian/hgn/systems";
  * import { strictEqual } from "node:assert/strict";
- * strictEqual(kernelFor(pendulum())?.dim, 1);
- * strictEqual(kernelFor(nonSeparable()), undefined);
+ * strictEqual(fastForcesFor(pendulum())?.dim, 1);
+ * strictEqual(fastForcesFor(nonSeparable()), undefined);
  * ```
  */
-export const kernelFor = (system: System): SeparableKernel | undefined => {
+export const fastForcesFor = (system: System): FastForces | undefined => {
   if (!system.hamiltonian.separable) return undefined;
   const h = system.hamiltonian as Separable<Float64Array>;
-  const kernel = candidate(system);
-  if (!kernel || kernel.dim !== system.dim) return undefined;
+  const forces = candidate(system);
+  if (!forces || forces.dim !== system.dim) return undefined;
   const d = system.dim;
   const out = new Float64Array(d);
   for (let trial = 0; trial < 3; trial++) {
     const x = new Float64Array(d);
     for (let i = 0; i < d; i++) x[i] = Math.sin(1.7 * (i + 1) + 2.3 * trial) * (1 + i);
     const want = [h.dV(x), h.dK(x)];
-    kernel.dV(x, out);
+    forces.dV(x, out);
     if (!want[0].every((v, i) => Object.is(v, out[i]))) return undefined;
-    kernel.dK(x, out);
+    forces.dK(x, out);
     if (!want[1].every((v, i) => Object.is(v, out[i]))) return undefined;
   }
-  return kernel;
+  return forces;
 };
 
 /**
- * Advances `(q, p)` in place by `n` steps of `yoshida6(leapfrog)` with step `h`, on a kernel.
+ * Advances `(q, p)` in place by `n` steps of `yoshida6(leapfrog)` with step `h`, on fast forces.
  * `force` must hold `dV(q)` on entry and holds it on exit; `vel` is scratch. One force
  * evaluation per leapfrog stage (seven per step). The same arithmetic, in the same order, as
  * `yoshida6(leapfrog).step(float64Space, h, dt)` of `lib/core`, so results are identical.
  *
  * @example
  * ```ts
- * import { kernelFor, yoshida6Steps } from "@hamiltonian/hgn/data";
+ * import { fastForcesFor, yoshida6Steps } from "@hamiltonian/hgn/data";
  * import { massSpring } from "@hamiltonian/hgn/systems";
  * import { ok } from "node:assert/strict";
- * const k = kernelFor(massSpring())!;
+ * const k = fastForcesFor(massSpring())!;
  * const q = Float64Array.of(1), p = Float64Array.of(0), f = new Float64Array(1), v = new Float64Array(1);
  * k.dV(q, f);
  * yoshida6Steps(k, q, p, f, v, 0.01, 100); // t = 1, omega = 2
@@ -227,7 +227,7 @@ export const kernelFor = (system: System): SeparableKernel | undefined => {
  * ```
  */
 export const yoshida6Steps = (
-  kernel: SeparableKernel,
+  forces: FastForces,
   q: Float64Array,
   p: Float64Array,
   force: Float64Array,
@@ -235,17 +235,17 @@ export const yoshida6Steps = (
   h: number,
   n: number,
 ): void => {
-  if (kernel.steps) return kernel.steps(q, p, force, h, n);
-  const d = kernel.dim;
+  if (forces.steps) return forces.steps(q, p, force, h, n);
+  const d = forces.dim;
   const W = YOSHIDA6_WEIGHTS;
   for (let step = 0; step < n; step++) {
     for (let s = 0; s < W.length; s++) {
       const dt = W[s] * h;
       const half = -dt / 2;
       for (let i = 0; i < d; i++) p[i] = half * force[i] + p[i];
-      kernel.dK(p, vel);
+      forces.dK(p, vel);
       for (let i = 0; i < d; i++) q[i] = dt * vel[i] + q[i];
-      kernel.dV(q, force);
+      forces.dV(q, force);
       for (let i = 0; i < d; i++) p[i] = half * force[i] + p[i];
     }
   }

@@ -472,3 +472,42 @@ export const validateManifest = (json: unknown, file: string): Manifest => {
   }
   return m as unknown as Manifest;
 };
+
+/**
+ * The default examples per shard: about 64 MiB of frames, rounded down to a multiple of 50.
+ *
+ * @example
+ * ```ts
+ * import { defaultShardSize } from "@hamiltonian/hgn/data";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(defaultShardSize(31, 32), 700);
+ * ```
+ */
+export const defaultShardSize = (frames: number, size: number): number => {
+  const per = frames * size * size * 3;
+  const n = Math.floor(2 ** 26 / per);
+  return n >= 100 ? n - (n % 50) : Math.max(1, n);
+};
+
+/**
+ * The sizes of the shards `count` examples fill, `shardSize` at a time.
+ *
+ * @example
+ * ```ts
+ * import { shardSizes } from "@hamiltonian/hgn/data";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(shardSizes(5, 2), [2, 2, 1]);
+ * ```
+ */
+export const shardSizes = (count: number, shardSize: number): number[] => {
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(shardSize) || shardSize < 1) {
+    throw new RangeError(
+      `count must be an integer >= 0 and shard size >= 1, got ${count}, ${shardSize}`,
+    );
+  }
+  const sizes: number[] = [];
+  for (let first = 0; first < count; first += shardSize) {
+    sizes.push(Math.min(shardSize, count - first));
+  }
+  return sizes;
+};

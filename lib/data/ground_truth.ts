@@ -10,7 +10,7 @@ import { yoshida6 } from "../core/composition.ts";
 import { float64Space } from "../core/vector_space.ts";
 import { type Phase, phase } from "../core/phase.ts";
 import type { System } from "../systems/system.ts";
-import { kernelFor, type SeparableKernel, yoshida6Steps } from "./kernels.ts";
+import { type FastForces, fastForcesFor, yoshida6Steps } from "./fast_path.ts";
 
 /** Settings of a ground-truth simulation. */
 export interface GroundTruthConfig {
@@ -24,7 +24,7 @@ export interface GroundTruthConfig {
   readonly substeps?: number;
   /** give up (a `RangeError`) beyond this many sub-steps per frame (default 4096) */
   readonly maxSubsteps?: number;
-  /** `"auto"` (default) takes the allocation-free kernel when one exists; `"generic"` never */
+  /** `"auto"` (default) takes the allocation-free fast path when one exists; `"generic"` never */
   readonly path?: "auto" | "generic";
 }
 
@@ -41,8 +41,8 @@ export interface GroundTruth {
    * `max |x_n - x_2n| / (2^6 - 1)` for the order-6 method, where `x_2n` is the returned result
    */
   readonly errorEstimate: number;
-  /** `"kernel"` or `"generic"`: which implementation ran */
-  readonly path: "kernel" | "generic";
+  /** `"fast"` or `"generic"`: which implementation ran */
+  readonly path: "fast" | "generic";
 }
 
 /** The integrator of the ground truth: sixth order, symplectic, symmetric. */
@@ -54,25 +54,25 @@ const ORDER = 6;
  */
 const SAFETY = 2;
 
-const runKernel = (
-  kernel: SeparableKernel,
+const runFast = (
+  forces: FastForces,
   s0: Phase<Float64Array>,
   dt: number,
   steps: number,
   n: number,
 ): Float64Array => {
-  const d = kernel.dim;
+  const d = forces.dim;
   const out = new Float64Array((steps + 1) * 2 * d);
   const q = Float64Array.from(s0.q);
   const p = Float64Array.from(s0.p);
   const force = new Float64Array(d);
   const vel = new Float64Array(d);
-  kernel.dV(q, force);
+  forces.dV(q, force);
   out.set(q, 0);
   out.set(p, d);
   const h = dt / n;
   for (let t = 1; t <= steps; t++) {
-    yoshida6Steps(kernel, q, p, force, vel, h, n);
+    yoshida6Steps(forces, q, p, force, vel, h, n);
     out.set(q, t * 2 * d);
     out.set(p, t * 2 * d + d);
   }
@@ -117,7 +117,7 @@ const maxAbsDiff = (a: Float64Array, b: Float64Array): number => {
  * `max |x_n - x_2n| / 63` is at most `tolerance`, and returns the `2n` run: its error on every
  * coordinate of every frame is then below `tolerance` (the estimate is asymptotically exact;
  * the factor 2 covers the measured excess of up to 1.6x). Deterministic: the
- * result depends only on the system, `s0` and the config. The allocation-free kernel path gives
+ * result depends only on the system, `s0` and the config. The allocation-free fast path gives
  * exactly the same numbers as the generic path.
  *
  * @example
@@ -142,9 +142,9 @@ export const groundTruth = (
   const { dt, steps } = config;
   const tol = config.tolerance ?? 1e-9;
   const maxN = config.maxSubsteps ?? 4096;
-  const kernel = config.path === "generic" ? undefined : kernelFor(system);
+  const forces = config.path === "generic" ? undefined : fastForcesFor(system);
   const run = (n: number) =>
-    kernel ? runKernel(kernel, s0, dt, steps, n) : runGeneric(system, s0, dt, steps, n);
+    forces ? runFast(forces, s0, dt, steps, n) : runGeneric(system, s0, dt, steps, n);
   let n = config.substeps ?? 4;
   let coarse = run(n);
   for (;;) {
@@ -161,7 +161,7 @@ export const groundTruth = (
         frames: steps + 1,
         substeps: 2 * n,
         errorEstimate: err,
-        path: kernel ? "kernel" : "generic",
+        path: forces ? "fast" : "generic",
       };
     }
     coarse = fine;

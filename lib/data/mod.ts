@@ -11,11 +11,13 @@
  * ```
  * @module
  */
-export * from "./kernels.ts";
+export * from "./fast_path.ts";
 export * from "./ground_truth.ts";
 export * from "./render.ts";
 export * from "./dataset.ts";
 export * from "./format.ts";
 export * from "./order.ts";
+export * from "./batches.ts";
+export * from "./reader.ts";
 export * from "./targets.ts";
 export * from "./kde.ts";

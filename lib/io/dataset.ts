@@ -9,13 +9,10 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import {
-  type Batch,
-  defaultShardSize,
-  epochPlan,
-  type ExampleReader,
-  type OrderOptions,
-} from "../data/order.ts";
+import { epochPlan, type OrderOptions } from "../data/order.ts";
+import { type Batch } from "../data/batches.ts";
+import { type ExampleReader } from "../data/reader.ts";
+import { defaultShardSize } from "../data/format.ts";
 import {
   type DatasetConfig,
   type DatasetSpec,
@@ -55,7 +52,7 @@ export const MANIFEST = "manifest.json";
 export const sha256 = (bytes: Uint8Array): string =>
   createHash("sha256").update(bytes).digest("hex");
 
-export { defaultShardSize } from "../data/order.ts";
+export { defaultShardSize } from "../data/format.ts";
 
 /**
  * Removes the `*.tmp-PID-N` files that an interrupted writer of another process left in a

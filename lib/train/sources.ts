@@ -8,7 +8,8 @@ import { tf } from "../deps/tf.ts";
 import { deriveSeed, random } from "../core/random.ts";
 import { sampleTarget, type Target } from "../data/targets.ts";
 import type { Split } from "../data/dataset.ts";
-import { type ExampleReader, trainingOrder } from "../data/order.ts";
+import { trainingOrder } from "../data/order.ts";
+import { type ExampleReader } from "../data/reader.ts";
 import { toBatch } from "../tensor/frames.ts";
 import type { BatchSource } from "./fit.ts";
 

@@ -1,15 +1,15 @@
-// The allocation-free kernels against the systems' own gradients and the generic core path.
+// The ground truth's fast path: its allocation-free forces against the systems' own gradients and the generic core path.
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { random } from "@hamiltonian/hgn/core";
-import { groundTruth, kernelFor } from "@hamiltonian/hgn/data";
+import { fastForcesFor, groundTruth } from "@hamiltonian/hgn/data";
 import { massSpring, pendulum, systemByName } from "@hamiltonian/hgn/systems";
 
 const KERNEL_SYSTEMS = ["mass-spring", "pendulum", "two-body", "three-body", "henon-heiles"];
 
-Deno.test("kernels: every built-in separable system has a kernel that matches dK and dV bit for bit", () => {
+Deno.test("fast path: every built-in separable system has forces that match dK and dV bit for bit", () => {
   for (const name of KERNEL_SYSTEMS) {
     const sys = systemByName(name);
-    const k = kernelFor(sys);
+    const k = fastForcesFor(sys);
     ok(k, name);
     const rng = random(11);
     const out = new Float64Array(sys.dim);
@@ -23,14 +23,14 @@ Deno.test("kernels: every built-in separable system has a kernel that matches dK
   }
 });
 
-Deno.test("kernels: the fast path gives exactly the generic yoshida6(leapfrog) trajectory", () => {
+Deno.test("fast path: it gives exactly the generic yoshida6(leapfrog) trajectory", () => {
   for (const name of KERNEL_SYSTEMS) {
     const sys = systemByName(name);
     for (let seed = 0; seed < 3; seed++) {
       const s0 = sys.sample(random(seed));
       const fast = groundTruth(sys, s0, { dt: 0.125, steps: 30 });
       const slow = groundTruth(sys, s0, { dt: 0.125, steps: 30, path: "generic" });
-      strictEqual(fast.path, "kernel");
+      strictEqual(fast.path, "fast");
       strictEqual(slow.path, "generic");
       strictEqual(fast.substeps, slow.substeps);
       deepStrictEqual(fast.states, slow.states, `${name} seed ${seed}`);
@@ -38,8 +38,8 @@ Deno.test("kernels: the fast path gives exactly the generic yoshida6(leapfrog) t
   }
 });
 
-Deno.test("kernels: a system that shares a name but not a Hamiltonian gets no kernel", () => {
-  strictEqual(kernelFor({ ...pendulum(), hamiltonian: massSpring().hamiltonian }), undefined);
-  strictEqual(kernelFor(pendulum({ g: 9.81 }))?.dim, 1); // other parameters: still its kernel
-  strictEqual(kernelFor(systemByName("non-separable")), undefined);
+Deno.test("fast path: a system that shares a name but not a Hamiltonian gets none", () => {
+  strictEqual(fastForcesFor({ ...pendulum(), hamiltonian: massSpring().hamiltonian }), undefined);
+  strictEqual(fastForcesFor(pendulum({ g: 9.81 }))?.dim, 1); // other parameters: still its forces
+  strictEqual(fastForcesFor(systemByName("non-separable")), undefined);
 });

@@ -1,12 +1,6 @@
-// The epoch plan: coverage, determinism, bounded live shards; on-the-fly batches.
+// The epoch plan: coverage, determinism, bounded live shards.
 import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
-import {
-  datasetSpec,
-  epochPlan,
-  generatedBatches,
-  generator,
-  type OrderOptions,
-} from "@hamiltonian/hgn/data";
+import { epochPlan, type OrderOptions } from "@hamiltonian/hgn/data";
 
 const flat = (sizes: number[], o: OrderOptions) =>
   [...epochPlan(sizes, "train", 3, o)].flatMap((s) => s.batches.map((b) => [...b]));
@@ -56,15 +50,4 @@ Deno.test("order: a shard is released once all its examples are out; live shards
   }
   strictEqual(live.size, 0);
   ok(most <= 4, `${most} shards live at once`);
-});
-
-Deno.test("order: on-the-fly batches stack the generator's examples", () => {
-  const gen = generator(datasetSpec({ system: "pendulum", steps: 2, size: 8 }));
-  const got = [...generatedBatches(gen, "test", 5, 2, { batchSize: 2, seed: 4 })];
-  deepStrictEqual(got.map((b) => b.size), [2, 2, 1]);
-  const b = got[0];
-  const per = 3 * 8 * 8 * 3;
-  b.indices.forEach((i, k) =>
-    deepStrictEqual(b.pixels.slice(k * per, (k + 1) * per), gen.example("test", i).pixels)
-  );
 });

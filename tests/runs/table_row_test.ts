@@ -15,7 +15,7 @@ import {
 import type { FramePredictorModel } from "@hamiltonian/hgn/train";
 import { tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { datasetSpec, generator } from "../../lib/data/dataset.ts";
-import { generatedReader } from "../../lib/data/order.ts";
+import { generatedReader } from "../../lib/data/reader.ts";
 
 interface ToyConfig {
   readonly size: number;

@@ -16,7 +16,7 @@ import {
 import { useBackend } from "@hamiltonian/hgn/tensor";
 import { pathExists } from "../../lib/io/atomic.ts";
 import { datasetSpec, generator } from "../../lib/data/dataset.ts";
-import { generatedReader } from "../../lib/data/order.ts";
+import { generatedReader } from "../../lib/data/reader.ts";
 
 /** float64, by hand: the mean over sequences of the MSE of predicting each pixel's mean over time */
 const meanFrameMse = async (s: TableSettings, system: string): Promise<number> => {
