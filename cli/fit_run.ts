@@ -8,7 +8,7 @@
  */
 import { SingleBar } from "../lib/deps/progress.ts";
 import type { StepMetrics } from "../lib/train/state.ts";
-import type { Params } from "../lib/tensor/nn.ts";
+import type { Params } from "../lib/tensor/params.ts";
 import { UsageError } from "./usage.ts";
 import {
   claimRunFolder,

@@ -7,7 +7,7 @@ const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
 
 /**
- * The permissions the README documents for each command (never `-A`), with writing allowed
+ * The permissions docs/cli.md documents for each command (never `-A`), with writing allowed
  * only under the temporary folder the tests use.
  */
 export const permissions = (command: string | undefined): string[] => {

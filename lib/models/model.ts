@@ -7,7 +7,7 @@
  * @module
  */
 import type { tf } from "../deps/tf.ts";
-import type { Params } from "../tensor/nn.ts";
+import type { Params } from "../tensor/params.ts";
 
 /** What a loss sees besides parameters and batch. */
 export interface LossContext {

@@ -34,7 +34,7 @@ import {
   type TrainOptions,
   type TrainState,
 } from "../train/state.ts";
-import type { Params } from "../tensor/nn.ts";
+import type { Params } from "../tensor/params.ts";
 import { LOCK_FILE, lockRun, type RunLock } from "./lock.ts";
 import { guardWrite } from "./writes.ts";
 

@@ -12,7 +12,7 @@
  */
 import { sha256Digest } from "../core/sha256.ts";
 import { tf } from "../deps/tf.ts";
-import { flattenWithPaths, type Params } from "../tensor/nn.ts";
+import { flattenWithPaths, type Params } from "../tensor/params.ts";
 import type { Model } from "../models/model.ts";
 import { initState, type TrainOptions, type TrainState } from "./state.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../deps/tf.ts";
-import type { Params } from "../tensor/nn.ts";
+import type { Params } from "../tensor/params.ts";
 import type { Model } from "../models/model.ts";
 
 /** Settings of the Lagrange multiplier. */

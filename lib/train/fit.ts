@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Params } from "../tensor/nn.ts";
+import type { Params } from "../tensor/params.ts";
 import { type GradientSource, type StepMetrics, type TrainState, trainStep } from "./state.ts";
 
 /**

@@ -9,7 +9,7 @@
  */
 import { tf } from "../deps/tf.ts";
 import { type BackendRequest, useBackend } from "../tensor/backend.ts";
-import { flattenWithPaths, mapParams, paramLeaves, type Params } from "../tensor/nn.ts";
+import { flattenWithPaths, mapParams, paramLeaves, type Params } from "../tensor/params.ts";
 import type { Model } from "../models/model.ts";
 import { constrained } from "./constrained.ts";
 import { modelGradients } from "./state.ts";

@@ -15,8 +15,8 @@
  * @module
  */
 import { tf } from "../deps/tf.ts";
-import type { Params } from "../tensor/nn.ts";
-import { flattenWithPaths } from "../tensor/nn.ts";
+import type { Params } from "../tensor/params.ts";
+import { flattenWithPaths } from "../tensor/params.ts";
 import type { Gradients, TrainState } from "./state.ts";
 import type { ModelRef } from "../models/model.ts";
 

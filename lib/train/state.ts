@@ -15,7 +15,7 @@ import {
   mapParams,
   paramLeaves,
   type Params,
-} from "../tensor/nn.ts";
+} from "../tensor/params.ts";
 import type { Model, ParamGroup } from "../models/model.ts";
 import { adam, type AdamState, adamStep, disposeAdam } from "./adam.ts";
 

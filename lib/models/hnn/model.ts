@@ -16,7 +16,7 @@ import {
   splitState,
   type StateRolloutOptions,
 } from "../../tensor/hamiltonian.ts";
-import { type Activation, type DenseParams, initMlp, type MlpSpec } from "../../tensor/nn.ts";
+import { type Activation, type DenseParams, initMlp, type MlpSpec } from "../../tensor/layers.ts";
 import type { LossOutput, Model } from "../model.ts";
 
 /** Hyperparameters of an HNN. */

@@ -28,7 +28,7 @@ import { pipe } from "../../deps/fp.ts";
 import { random } from "../../core/random.ts";
 import { tensorLogDet, tensorSpace } from "../../tensor/space.ts";
 import { separableMlpHamiltonian } from "../../tensor/hamiltonian.ts";
-import { applyMlp, type DenseParams, initMlp, type MlpSpec } from "../../tensor/nn.ts";
+import { applyMlp, type DenseParams, initMlp, type MlpSpec } from "../../tensor/layers.ts";
 import type { DensityEstimatorModel, LossOutput } from "../model.ts";
 
 /** The base density of `s_0 = (q_0, p_0)`. */

@@ -23,6 +23,7 @@ import {
   rolloutStates,
   splitState,
 } from "../../tensor/hamiltonian.ts";
+import { paramLeaves } from "../../tensor/params.ts";
 import {
   applyConvStack,
   applyDense,
@@ -35,9 +36,8 @@ import {
   initDense,
   initMlp,
   type MlpSpec,
-  paramLeaves,
   upsamplingDecoder,
-} from "../../tensor/nn.ts";
+} from "../../tensor/layers.ts";
 import type { FramePredictorModel, LossOutput } from "../model.ts";
 
 /** Which autoencoder: the paper's MLP ("HNN") or HGN's convolutions ("HNN (conv)"). */

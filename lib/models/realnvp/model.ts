@@ -10,7 +10,7 @@
 import { tf } from "../../deps/tf.ts";
 import { type DensityMap, densityMaps } from "../../core/density_map.ts";
 import { tensorLogDet } from "../../tensor/space.ts";
-import { applyMlp, type DenseParams, initMlp, type MlpSpec } from "../../tensor/nn.ts";
+import { applyMlp, type DenseParams, initMlp, type MlpSpec } from "../../tensor/layers.ts";
 import type { DensityEstimatorModel, LossOutput } from "../model.ts";
 
 /** Hyperparameters of a RealNVP. */

@@ -1,5 +1,5 @@
 // HNN on states: shapes, the loss of eq. 1 falls, it recovers the mass-spring Hamiltonian up to
-// scale and offset from clean states, rollouts follow the truth, and resume is bit for bit.
+// scale and offset from clean states, and rollouts follow the truth (resume: tests/models/records_test.ts).
 import {
   hnn,
   type HnnConfig,
@@ -14,7 +14,6 @@ import { phase, random } from "@hamiltonian/hgn/core";
 import { massSpring } from "@hamiltonian/hgn/systems";
 import { tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { disposeState, fit, initState, stateRates } from "@hamiltonian/hgn/train";
-import { assertResumesBitForBit } from "../_resume.ts";
 import { deepStrictEqual, ok } from "node:assert/strict";
 
 await useBackend("cpu");
@@ -83,6 +82,3 @@ Deno.test("hnn: recovers the mass-spring Hamiltonian up to scale and offset, and
   tf.dispose([states, s0]);
   disposeState(state);
 });
-
-Deno.test("hnn: resume is bit for bit", () =>
-  assertResumesBitForBit(hnn, SMALL, { learningRate: 1e-2, seed: 4 }, batches, 12, 6));

@@ -9,17 +9,9 @@ import {
   realNvpLogLikelihood,
 } from "@hamiltonian/hgn/models/realnvp";
 import { targets } from "@hamiltonian/hgn/data";
-import { loadLatestCheckpoint, saveCheckpoint } from "@hamiltonian/hgn/io";
-import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
-import {
-  disposeState,
-  fit,
-  initState,
-  restoreState,
-  stateRecord,
-  targetBatches,
-} from "@hamiltonian/hgn/train";
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { disposeState, fit, initState, targetBatches } from "@hamiltonian/hgn/train";
+import { ok } from "node:assert/strict";
 
 await useBackend("cpu");
 
@@ -73,27 +65,13 @@ Deno.test("realnvp: the likelihood integrates to 1 on a grid", async () => {
   ok(Math.abs(total - 1) < 5e-3, `${total}`);
 });
 
-Deno.test("realnvp: a short run raises the likelihood; resume is bit for bit", async () => {
+// (resume bit for bit: tests/models/records_test.ts, for every record)
+Deno.test("realnvp: a short run raises the likelihood", async () => {
   const options = { learningRate: 3e-3, seed: 1 };
   const source = targetBatches(targets.moons, { seed: 2, batchSize: 64 });
   const straight = initState(realNvp, SMALL, options);
   const ll: number[] = [];
   await fit(straight, source, { steps: 40, onStep: (m) => void ll.push(m.logLikelihood) });
   ok(ll.slice(-5).reduce((a, b) => a + b) > ll.slice(0, 5).reduce((a, b) => a + b), `${ll}`);
-  const half = initState(realNvp, SMALL, options);
-  await fit(half, source, { steps: 20 });
-  const dir = await Deno.makeTempDir();
-  await saveCheckpoint(dir, await stateRecord(half));
-  disposeState(half);
-  const resumed = restoreState(realNvp, await loadLatestCheckpoint(dir) as never, {
-    config: SMALL,
-    options,
-  });
-  await fit(resumed, source, { steps: 40 });
-  const values = (p: object) =>
-    Promise.all(flattenWithPaths(p).map(async ([n, t]) => [n, Array.from(await t.data())]));
-  deepStrictEqual(await values(resumed.params), await values(straight.params));
   disposeState(straight);
-  disposeState(resumed);
-  await Deno.remove(dir, { recursive: true });
 });
