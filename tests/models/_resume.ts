@@ -11,8 +11,9 @@ import {
   type TrainOptions,
 } from "@hamiltonian/hgn/train";
 import { loadLatestCheckpoint, saveCheckpoint } from "@hamiltonian/hgn/io";
-import { flattenWithPaths, type Params } from "@hamiltonian/hgn/tensor";
+import { type Params } from "@hamiltonian/hgn/tensor";
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { paramValues } from "../_params.ts";
 
 /** Trains `total` updates straight, and `half` then a checkpoint then the rest; same weights. */
 export const assertResumesBitForBit = async <C, P extends Params, B>(
@@ -37,9 +38,7 @@ export const assertResumesBitForBit = async <C, P extends Params, B>(
     });
     strictEqual(resumed.step, half);
     await fit(resumed, batches(), { steps: total });
-    const values = (p: object) =>
-      Promise.all(flattenWithPaths(p).map(async ([k, t]) => [k, Array.from(await t.data())]));
-    deepStrictEqual(await values(resumed.params), await values(straight.params));
+    deepStrictEqual(await paramValues(resumed.params), await paramValues(straight.params));
     disposeState(resumed);
   } finally {
     disposeState(straight);

@@ -22,6 +22,7 @@ import { REALNVP_2D } from "@hamiltonian/hgn/models/realnvp";
 import { flattenWithPaths, type Params, tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { assertResumesBitForBit } from "./_resume.ts";
 import { TINY } from "./hgn/_tiny.ts";
+import { paramValues } from "../_params.ts";
 
 await useBackend("cpu");
 
@@ -67,8 +68,6 @@ const CASES: Record<string, Case> = {
 };
 
 const records = Object.entries(MODEL_RECORDS) as [string, Model<unknown, Params, unknown>][];
-const values = (p: object) =>
-  Promise.all(flattenWithPaths(p).map(async ([k, t]) => [k, Array.from(await t.data())]));
 
 Deno.test("records: every record of the registry has a case here", () => {
   deepStrictEqual(records.map(([k]) => k).sort(), Object.keys(CASES).sort());
@@ -84,7 +83,7 @@ for (const [key, model] of records) {
       model.init(c.config, 3),
       model.init(c.config, 4),
     ];
-    const [va, vb, vo] = [await values(a), await values(b), await values(other)];
+    const [va, vb, vo] = [await paramValues(a), await paramValues(b), await paramValues(other)];
     deepStrictEqual(va, vb);
     strictEqual(vo.length, va.length);
     notDeepStrictEqual(vo, va);

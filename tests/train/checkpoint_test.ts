@@ -13,7 +13,8 @@ import {
   stateRecord,
   trainStep,
 } from "@hamiltonian/hgn/train";
-import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { paramValues } from "../_params.ts";
 
 await useBackend("cpu");
 
@@ -33,8 +34,6 @@ const line: Model<{ width: number }, P, null> = {
 const config = { width: 3, geco: { tolerance: 0.5, init: 1, learningRate: 0.1 } };
 const options = { learningRate: 0.05, seed: 7 };
 const model = constrained(line);
-const values = (p: object) =>
-  Promise.all(flattenWithPaths(p).map(async ([k, t]) => [k, Array.from(await t.data())]));
 
 Deno.test("checkpoint: a restored state takes the very update the original takes", async () => {
   const s = initState(model, config, options);
@@ -49,10 +48,10 @@ Deno.test("checkpoint: a restored state takes the very update the original takes
   );
   const r = restoreState(model, record, { config, options });
   strictEqual(r.step, 3);
-  deepStrictEqual(await values(r.params), await values(s.params));
+  deepStrictEqual(await paramValues(r.params), await paramValues(s.params));
   const [a, b] = [await trainStep(s, null), await trainStep(r, null)];
   deepStrictEqual(a, b);
-  deepStrictEqual(await values(r.params), await values(s.params));
+  deepStrictEqual(await paramValues(r.params), await paramValues(s.params));
 });
 
 Deno.test("checkpoint: the fingerprint sees every value, never the key order", () => {
@@ -77,6 +76,10 @@ Deno.test("checkpoint: another model, another config, an edited record, a missin
   throws(() => restoreState(line as never, record), /holds a 'line\+geco' model, not 'line'/);
   throws(
     () => restoreState(model, record, { config: { ...config, width: 4 }, options }),
+    /another configuration/,
+  );
+  throws(
+    () => restoreState(model, record, { config, options: { ...options, seed: 8 } }),
     /another configuration/,
   );
   const edited = { ...record, meta: { ...record.meta, config: { ...config, width: 4 } } };

@@ -13,9 +13,10 @@ import {
 import type { HgnObjectiveConfig } from "@hamiltonian/hgn/models/hgn";
 import { hgn } from "@hamiltonian/hgn/models/hgn";
 import { decodeCheckpoint, encodeCheckpoint } from "@hamiltonian/hgn/io";
-import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { TINY } from "../models/hgn/_tiny.ts";
+import { paramValues } from "../_params.ts";
 
 await useBackend("cpu");
 
@@ -38,9 +39,6 @@ const batch = () =>
       })))) as tf.Tensor5D
   );
 
-const values = (params: object) =>
-  Promise.all(flattenWithPaths(params).map(async ([k, t]) => [k, Array.from(await t.data())]));
-
 /** `steps` updates from a fresh state, with `workers` workers (0: here, no pool). */
 const run = async (workers: number, steps: number) => {
   const state = initState(hgn, CONFIG, OPTIONS);
@@ -49,7 +47,7 @@ const run = async (workers: number, steps: number) => {
   const b = batch();
   try {
     for (let i = 0; i < steps; i++) losses.push((await trainStep(state, b, pool?.gradients)).loss);
-    return { losses, params: await values(state.params) };
+    return { losses, params: await paramValues(state.params) };
   } finally {
     pool?.close();
     b.dispose();
@@ -103,7 +101,7 @@ Deno.test("parallel: a fixed number of workers is bit for bit, also across a res
     const losses = [];
     for (let i = 0; i < 2; i++) losses.push((await trainStep(resumed, b, pool.gradients)).loss);
     deepStrictEqual(losses, straight.losses.slice(2));
-    deepStrictEqual(await values(resumed.params), straight.params);
+    deepStrictEqual(await paramValues(resumed.params), straight.params);
     disposeState(resumed);
   } finally {
     pool.close();

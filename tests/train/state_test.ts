@@ -11,7 +11,8 @@ import {
   stepSeed,
   trainStep,
 } from "@hamiltonian/hgn/train";
-import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { paramValues } from "../_params.ts";
 
 await useBackend("cpu");
 
@@ -57,14 +58,14 @@ Deno.test("state: a NaN loss is a NonFiniteLossError and the update is not appli
   const s = initState(twoGroups(true), {}, { learningRate: 0.1, seed: 0 });
   await trainStep(s, null);
   await trainStep(s, null);
-  const before = await Promise.all(flattenWithPaths(s.params).map(([, t]) => value(t)));
+  const before = await paramValues(s.params);
   const tensors = tf.memory().numTensors;
   await rejects(
     trainStep(s, null),
     (e: Error) => e instanceof NonFiniteLossError && /loss became NaN at step 3/.test(e.message),
   );
   strictEqual(s.step, 2);
-  deepStrictEqual(await Promise.all(flattenWithPaths(s.params).map(([, t]) => value(t))), before);
+  deepStrictEqual(await paramValues(s.params), before);
   strictEqual(tf.memory().numTensors, tensors, "the gradients of the refused update are freed");
   strictEqual(await isFiniteState(s), true);
 });

@@ -2,13 +2,11 @@
 // predictor it unrolls the posterior mean (no sampling) from the frames it observes.
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { applyHgn, hgn, hgnLoss, initHgn } from "@hamiltonian/hgn/models/hgn";
-import { flattenWithPaths, tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { TINY } from "./_tiny.ts";
+import { paramValues } from "../../_params.ts";
 
 await useBackend("cpu");
-
-const values = (p: object) =>
-  Promise.all(flattenWithPaths(p).map(async ([k, t]) => [k, Array.from(await t.data())]));
 
 Deno.test("hgn record: init, loss and the frame predictor are the network's", async () => {
   const config = { model: TINY };
@@ -16,7 +14,7 @@ Deno.test("hgn record: init, loss and the frame predictor are the network's", as
   strictEqual(hgn.loss, hgnLoss);
   strictEqual(hgn.observedFrames(config), TINY.inputFrames);
   const params = hgn.init(config, 5);
-  deepStrictEqual(await values(params), await values(initHgn(TINY, 5)));
+  deepStrictEqual(await paramValues(params), await paramValues(initHgn(TINY, 5)));
   const frames = tf.randomUniform(
     [2, TINY.inputFrames, 32, 32, 3],
     0,
