@@ -28,10 +28,14 @@
  *   output copied once more per update (1,500 copies in a paper-sized HGN update), doubling the
  *   memory they hold. Tensors are immutable, so the replacement shares the buffer and counts the
  *   reference, as the cpu backend's `Identity` and wasm's own `Reshape` do.
+ * - **wasm `Conv2D`**: our own kernel, wasm SIMD emitted per layer shape
+ *   (lib/tensor/conv_kernel.ts); every convolution of the models, and their input and filter
+ *   gradients, which lib/tensor/gradients.ts writes as forward convolutions, runs through it.
  *
  * @module
  */
 import { tf } from "../deps/tf.ts";
+import { conv2dKernel } from "./conv_kernel.ts";
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
@@ -273,6 +277,7 @@ const matMulKernel = (fallback: tf.KernelConfig): tf.KernelFunc => {
 /** Each replaced wasm kernel, by name, and how its replacement is made from the stock one. */
 const replacements: Readonly<Record<string, (stock: tf.KernelConfig) => tf.KernelFunc>> = {
   BatchMatMul: matMulKernel,
+  Conv2D: (stock) => conv2dKernel(stock),
   Identity: identityKernel,
   Reverse: reverseKernel,
   Slice: sliceKernel,

@@ -393,6 +393,9 @@ const cases: Case[] = [
   convCase([1, 6, 5, 2], [2, 3, 2, 2], 2, "valid"),
   convCase([2, 5, 6, 2], [3, 2, 2, 2], 1, "valid"),
   convCase([1, 7, 7, 1], [3, 3, 1, 2], 3, "same"),
+  // our wasm kernel's other tilings: 4 x 8 with a 3-pixel tail and a 1-channel panel; 2 x 16
+  convCase([1, 3, 7, 2], [3, 3, 2, 9], 1, "same"),
+  convCase([1, 5, 5, 2], [4, 4, 2, 17], 1, "valid"),
   upsampleConvCase([2, 3, 4, 2], [3, 3, 2, 3]),
   upsampleConvCase([1, 1, 2, 3], [3, 3, 3, 2]),
   (() => {

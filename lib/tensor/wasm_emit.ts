@@ -1,0 +1,233 @@
+/**
+ * A small WebAssembly assembler: the instructions our kernels use, written as TypeScript calls
+ * that append bytes, and a module of functions over one imported memory. Our kernels are emitted
+ * by TypeScript (lib/tensor/conv_kernel.ts) at load time, specialised to each layer's shape, so
+ * there is no toolchain, no committed binary and nothing to drift from its source.
+ *
+ * Only what the kernels need is here: i32 arithmetic and control flow, f32 and v128 loads and
+ * stores, f32x4 arithmetic and the relaxed-SIMD fused multiply-add.
+ *
+ * @module
+ */
+
+/** Unsigned LEB128. */
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+};
+
+/** Signed LEB128 of a 32-bit integer. */
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  n |= 0;
+  while (true) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+};
+
+const utf8 = (s: string): number[] => [...new TextEncoder().encode(s)];
+const name = (s: string): number[] => [...uleb(utf8(s).length), ...utf8(s)];
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+/** Value types. */
+export const I32 = 0x7f;
+/** The 128-bit vector type. */
+export const V128 = 0x7b;
+
+/** A function body under construction: locals by type, instructions appended in order. */
+export class Code {
+  readonly bytes: number[] = [];
+  readonly locals: number[] = [];
+
+  constructor(readonly params: number) {}
+
+  /** A new local of type `type`; returns its index. */
+  local(type: number): number {
+    this.locals.push(type);
+    return this.params + this.locals.length - 1;
+  }
+
+  /** Appends raw bytes. */
+  op(...b: number[]): this {
+    this.bytes.push(...b);
+    return this;
+  }
+  private simd(code: number, ...rest: number[]): this {
+    return this.op(0xfd, ...uleb(code), ...rest);
+  }
+
+  get(i: number): this {
+    return this.op(0x20, ...uleb(i));
+  }
+  set(i: number): this {
+    return this.op(0x21, ...uleb(i));
+  }
+  tee(i: number): this {
+    return this.op(0x22, ...uleb(i));
+  }
+  i32(n: number): this {
+    return this.op(0x41, ...sleb(n));
+  }
+  add(): this {
+    return this.op(0x6a);
+  }
+  sub(): this {
+    return this.op(0x6b);
+  }
+  mul(): this {
+    return this.op(0x6c);
+  }
+  ltS(): this {
+    return this.op(0x48);
+  }
+  eqz(): this {
+    return this.op(0x45);
+  }
+  drop(): this {
+    return this.op(0x1a);
+  }
+  /** `local[i] += n` (nothing when `n` is 0). */
+  bump(i: number, n: number): this {
+    return n === 0 ? this : this.get(i).i32(n).add().set(i);
+  }
+  /** `block ... end` (br 0 inside leaves it). */
+  block(body: () => void): this {
+    this.op(0x02, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  /** `loop ... end` (br 0 inside repeats it). */
+  loop(body: () => void): this {
+    this.op(0x03, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, ...uleb(depth));
+  }
+  /**
+   * `for (local[i] = 0; local[i] < n; local[i]++) body()`, for a constant `n` (a do-while behind
+   * a guard; `body` must not branch out of it).
+   */
+  forRange(i: number, n: number, body: () => void): this {
+    if (n <= 0) return this;
+    this.i32(0).set(i);
+    return this.loop(() => {
+      body();
+      this.bump(i, 1).get(i).i32(n).ltS().brIf(0);
+    });
+  }
+  /** {@link forRange} to `local[n]`, which must be at least 1 when it runs. */
+  forLocal(i: number, n: number, body: () => void): this {
+    this.i32(0).set(i);
+    return this.loop(() => {
+      body();
+      this.bump(i, 1).get(i).get(n).ltS().brIf(0);
+    });
+  }
+  /** `f32.convert_i32_s` */
+  f32ConvertI32(): this {
+    return this.op(0xb2);
+  }
+  /** `f32.load offset` from the address on the stack. */
+  f32Load(offset: number): this {
+    return this.op(0x2a, 2, ...uleb(offset));
+  }
+  /** `f32.store offset` to the address below the value on the stack. */
+  f32Store(offset: number): this {
+    return this.op(0x38, 2, ...uleb(offset));
+  }
+  v128Load(offset: number): this {
+    return this.simd(0x00, 0, ...uleb(offset));
+  }
+  /** One float at `address + offset` in all four lanes. */
+  v128Load32Splat(offset: number): this {
+    return this.simd(0x09, 0, ...uleb(offset));
+  }
+  v128Store(offset: number): this {
+    return this.simd(0x0b, 0, ...uleb(offset));
+  }
+  v128Zero(): this {
+    return this.simd(0x0c, ...new Array(16).fill(0));
+  }
+  /** Lane `lane` of the f32x4 on the stack in all four lanes (`i8x16.shuffle`). */
+  f32x4SplatLane(lane: number): this {
+    const bytes = [0, 1, 2, 3].flatMap(() => [0, 1, 2, 3].map((b) => lane * 4 + b));
+    return this.simd(0x0d, ...bytes);
+  }
+  f32x4ExtractLane(lane: number): this {
+    return this.simd(0x1f, lane);
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+  /** `a * b + c` for `a, b, c` on the stack, fused where the engine fuses (relaxed SIMD). */
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
+  }
+
+  /** The body in the code section's encoding. */
+  encode(): number[] {
+    const groups: number[][] = [];
+    for (const t of this.locals) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    const body = [...vec(groups.map(([n, t]) => [...uleb(n), t])), ...this.bytes, 0x0b];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+/** An exported function: its name, its i32 parameters (no results), its body. */
+export interface WasmFunction {
+  readonly name: string;
+  readonly code: Code;
+}
+
+/**
+ * The bytes of a module that imports `env.memory` and exports `functions`, each taking
+ * `code.params` i32 arguments and returning nothing.
+ */
+export const moduleBytes = (functions: readonly WasmFunction[]): Uint8Array<ArrayBuffer> => {
+  const types = functions.map((
+    f,
+  ) => [0x60, ...uleb(f.code.params), ...new Array(f.code.params).fill(I32), 0]);
+  const bytes = [
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])), // memory, min 0
+    ...section(3, vec(functions.map((_, i) => uleb(i)))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(functions.map((f) => f.code.encode()))),
+  ];
+  return new Uint8Array(bytes);
+};
+
+/** Whether this engine validates relaxed-SIMD `f32x4.relaxed_madd`. */
+export const hasRelaxedSimd = (): boolean => {
+  const code = new Code(1);
+  code.v128Zero().v128Zero().v128Zero().f32x4RelaxedMadd().drop();
+  return WebAssembly.validate(moduleBytes([{ name: "f", code }]));
+};
