@@ -48,6 +48,7 @@ fi
 mkdir -p "$OUT"
 START=$SECONDS
 FAILED=()
+CRASHED_AT_EXIT=()
 log() { echo "run.sh [$((SECONDS - START))s]: $*" | tee -a "$OUT/run.log" >&2; }
 # PyTorch: $PYTHON, else the first of python3 and Debian's /usr/bin/python3 that has torch
 PY=${PYTHON:-}
@@ -110,6 +111,15 @@ stage() {
   rc=$?
   [ "$rc" = 124 ] && log "$name: ran out of its ${limit}s"
   log "$name: exit $rc after $((SECONDS - t0))s"
+  # A Deno process that used WebGPU sometimes dies at exit (SIGSEGV or glibc's abort) after its
+  # work is done (issue 22). A test stage whose runner reported every test passed counts as
+  # passed, and the crash is named in the log and the summary.
+  if { [ "$rc" = 134 ] || [ "$rc" = 139 ]; } &&
+    sed 's/\x1b\[[0-9;]*m//g' "$OUT/$name.json" | grep -Eq '^ok \| [0-9]+ passed.* \| 0 failed'; then
+    log "$name: every test passed, then the process crashed at exit (signal $((rc - 128))): counted as passed"
+    CRASHED_AT_EXIT+=("$name")
+    rc=0
+  fi
   if [ "$rc" != 0 ]; then
     FAILED+=("$name")
     tail -3 "$OUT/$name.log" | sed "s/^/run.sh   $name: /" | tee -a "$OUT/run.log" >&2
@@ -143,7 +153,11 @@ stage train 150 "$DENO" run "${bench[@]}" train --backend webgpu --updates "$UPD
 "$DENO" run "${bench[@]}" summary --out "$OUT" > "$OUT/summary.md" 2>> "$OUT/run.log"
 cat "$OUT/summary.md"
 if [ ${#FAILED[@]} -gt 0 ]; then
+  [ ${#CRASHED_AT_EXIT[@]} -gt 0 ] &&
+    log "stages that passed, then crashed at exit (issue 22): ${CRASHED_AT_EXIT[*]}"
   log "done; stages that failed or did not run: ${FAILED[*]}"
   exit 1
 fi
+[ ${#CRASHED_AT_EXIT[@]} -gt 0 ] &&
+  log "stages that passed, then crashed at exit (issue 22): ${CRASHED_AT_EXIT[*]}"
 log "done; every stage ran"
