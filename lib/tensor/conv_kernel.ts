@@ -237,6 +237,7 @@ interface WasmBackend {
   };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  disposeData(dataId: tf.DataId): boolean;
 }
 
 /** Compiled modules' exports by memory (one per wasm backend), then by what they were made for. */
@@ -269,6 +270,35 @@ const kernelFor = (shape: ConvShape, tiling: ConvTiling, memory: WebAssembly.Mem
   compile(memory, JSON.stringify(["conv", shape, tiling]), () => [
     { name: "conv", code: emitConv(shape, convUsesFma(), tiling) },
   ]).conv as ConvFunction;
+
+/** Input bytes padded at a time: the copy stays small beside the tensors themselves. */
+const PAD_CHUNK_BYTES = 1 << 24;
+
+/**
+ * Images `b0 .. b0 + count` of the NHWC input `xs` (`h x w x ci`) into `padded`, zero-filled,
+ * `hx x wx` each, with the input's pixel (0, 0) at (`top`, `left`).
+ */
+const padInto = (
+  xs: Float32Array,
+  padded: Float32Array,
+  b0: number,
+  count: number,
+  g: { h: number; w: number; ci: number; hx: number; wx: number; top: number; left: number },
+): void => {
+  const { h, w, ci, hx, wx, top, left } = g;
+  padded.fill(0);
+  // rows and columns of the input that land inside the padded window
+  const r0 = Math.max(0, top), r1 = Math.min(hx, top + h);
+  const c0 = Math.max(0, left), c1 = Math.min(wx, left + w);
+  if (r1 <= r0 || c1 <= c0) return;
+  const len = (c1 - c0) * ci;
+  for (let b = 0; b < count; b++) {
+    for (let r = r0; r < r1; r++) {
+      const src = (((b0 + b) * h + r - top) * w + c0 - left) * ci;
+      padded.set(xs.subarray(src, src + len), ((b * hx + r) * wx + c0) * ci);
+    }
+  }
+};
 
 /** The fewest 2x2 output blocks for which Winograd measured faster than the direct kernel. */
 export const WINOGRAD_MIN_BLOCKS = 256;
@@ -304,7 +334,7 @@ export const winogradApplies = (shape: ConvShape, n: number): boolean =>
  * The convolution `shape` of `n` images (input at byte address `xPtr`, `hx * wx * ci` floats
  * each; output at `yPtr`; `filter` gives a view of the filter) by Winograd F(2x2, 3x3), in batches of {@link WINOGRAD_BLOCKS} output
  * blocks: input transforms, 16 matrix products by the direct kernel as 1x1 convolutions, output
- * transforms.
+ * transforms. False (nothing written) when the heap cannot hold its scratch.
  */
 const winogradConv = (
   wasm: WasmBackend["wasm"],
@@ -313,7 +343,7 @@ const winogradConv = (
   xPtr: number,
   yPtr: number,
   n: number,
-): void => {
+): boolean => {
   const { ci, co, hx, wx, oh, ow } = shape;
   const B = WINOGRAD_BLOCKS;
   const product: ConvShape = { ci, co, kh: 1, kw: 1, sh: 1, sw: 1, hx: 1, wx: B, oh: 1, ow: B };
@@ -322,7 +352,8 @@ const winogradConv = (
   const { input, output } = transformsFor(ci, co, wx, ow, wasm.asm.memory);
   const uLen = packedFilterLength(ci, co, tiling.nr);
   const [vLen, mLen] = [B * ci, B * co];
-  const scratch = wasm._malloc(16 * (uLen + vLen + mLen) * 4);
+  const scratch = wasm._malloc(16 * (uLen + vLen + mLen) * 4) >>> 0; // unsigned, as above
+  if (scratch === 0) return false;
   try {
     const [U, V, M] = [scratch, scratch + 16 * uLen * 4, scratch + 16 * (uLen + vLen) * 4];
     const u = winogradFilters(filter(), ci, co); // a view taken after the allocation
@@ -355,16 +386,21 @@ const winogradConv = (
   } finally {
     wasm._free(scratch);
   }
+  return true;
 };
 
 /**
  * `Conv2D` on wasm by our kernel for float32 NHWC without dilation; anything else goes to the
  * stock kernel. Stride-1 3x3 layers run by Winograd F(2x2, 3x3) where {@link winogradApplies}.
- * `options` fix the tiling or turn Winograd off (for tests and benchmarks).
+ * `options` fix the tiling, turn Winograd off or size the padded copies (for tests and benchmarks).
  */
 export const conv2dKernel = (
   fallback: tf.KernelConfig,
-  options: { readonly tiling?: ConvTiling; readonly winograd?: boolean } = {},
+  options: {
+    readonly tiling?: ConvTiling;
+    readonly winograd?: boolean;
+    readonly padChunkBytes?: number;
+  } = {},
 ): tf.KernelFunc =>
 (params) => {
   const { inputs, attrs } = params;
@@ -416,36 +452,48 @@ export const conv2dKernel = (
   const wasm = backend.wasm;
   const k = kh * kw * ci;
   const wBytes = winograd ? 0 : packedFilterLength(k, co, tiling.nr) * 4;
-  const xBytes = direct ? 0 : n * hx * wx * ci * 4;
-  const scratch = wasm._malloc(wBytes + xBytes);
+  // padded copies of at most PAD_CHUNK_BYTES of input at a time (at least one image)
+  const imageBytes = hx * wx * ci * 4;
+  const chunk = direct
+    ? n
+    : Math.max(1, Math.min(n, Math.floor((options.padChunkBytes ?? PAD_CHUNK_BYTES) / imageBytes)));
+  const xBytes = direct ? 0 : chunk * imageBytes;
+  const scratch = wasm._malloc(wBytes + xBytes) >>> 0; // an address past 2 GiB comes back negative
+  if (scratch === 0) {
+    // the heap cannot grow by that much: the stock kernel needs no copy
+    backend.disposeData(out.dataId);
+    return fallback.kernelFunc(params);
+  }
   try {
-    // views after the allocation (it may grow the heap)
-    const heap = wasm.HEAPF32;
-    const xs = backend.typedArrayFromHeap(x);
-    let xPtr = xs.byteOffset;
-    if (!direct) {
-      xPtr = scratch + wBytes;
-      const padded = heap.subarray(xPtr / 4, (xPtr + xBytes) / 4);
-      padded.fill(0);
-      // rows and columns of the input that land inside the padded window
-      const r0 = Math.max(0, top), r1 = Math.min(hx, top + h);
-      const c0 = Math.max(0, left), c1 = Math.min(wx, left + w);
-      if (r1 > r0 && c1 > c0) {
-        const len = (c1 - c0) * ci;
-        for (let b = 0; b < n; b++) {
-          for (let r = r0; r < r1; r++) {
-            const src = ((b * h + r - top) * w + c0 - left) * ci;
-            padded.set(xs.subarray(src, src + len), ((b * hx + r) * wx + c0) * ci);
-          }
-        }
-      }
-    }
-    const yPtr = backend.typedArrayFromHeap(out).byteOffset;
     const weights = () => backend.typedArrayFromHeap(filter);
-    if (winograd) winogradConv(wasm, shape, weights, xPtr, yPtr, n);
-    else {
-      packFilter(weights(), k, co, heap.subarray(scratch / 4, (scratch + wBytes) / 4), tiling.nr);
-      kernelFor(shape, tiling, wasm.asm.memory)(xPtr, scratch, yPtr, n);
+    if (!winograd) {
+      const packed = wasm.HEAPF32.subarray(scratch / 4, (scratch + wBytes) / 4);
+      packFilter(weights(), k, co, packed, tiling.nr);
+    }
+    const fn = winograd ? undefined : kernelFor(shape, tiling, wasm.asm.memory);
+    for (let b0 = 0; b0 < n; b0 += chunk) {
+      const count = Math.min(chunk, n - b0);
+      // views after every allocation (one may grow the heap and detach older views)
+      const xs = backend.typedArrayFromHeap(x);
+      let xPtr = xs.byteOffset + b0 * h * w * ci * 4;
+      if (!direct) {
+        xPtr = scratch + wBytes;
+        padInto(xs, wasm.HEAPF32.subarray(xPtr / 4, (xPtr + count * imageBytes) / 4), b0, count, {
+          h,
+          w,
+          ci,
+          hx,
+          wx,
+          top,
+          left,
+        });
+      }
+      const yPtr = backend.typedArrayFromHeap(out).byteOffset + b0 * oh * ow * co * 4;
+      if (fn) fn(xPtr, scratch, yPtr, count);
+      else if (!winogradConv(wasm, shape, weights, xPtr, yPtr, count)) {
+        backend.disposeData(out.dataId);
+        return fallback.kernelFunc(params);
+      }
     }
   } finally {
     wasm._free(scratch);

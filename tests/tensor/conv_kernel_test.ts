@@ -249,6 +249,16 @@ Deno.test("conv kernel: the same bits under every tiling and on a rerun", async 
   }
 });
 
+Deno.test("conv kernel: padding one image at a time gives the same bits", async () => {
+  for (const [i, c] of [...cases, ...winogradCases].entries()) {
+    if (c.x[0] < 2) continue;
+    const ref = reference(c, 50 + i);
+    const whole = await viaTf(c, ref.x, ref.f);
+    const byImage = await viaTf(c, ref.x, ref.f, conv2dKernel(stock, { padChunkBytes: 1 }));
+    strictEqual(whole.findIndex((v, j) => !Object.is(v, byImage[j])), -1, `${c.x}*${c.f}`);
+  }
+});
+
 Deno.test("conv kernel: the tiling follows the shape", () => {
   const base: ConvShape = {
     ci: 8,
