@@ -226,6 +226,8 @@ export const packFilter = (
 
 type ConvFunction = (x: number, w: number, y: number, n: number) => void;
 type TransformFunction = (from: number, to: number, count: number) => void;
+/** Runs a convolution on `count` images: input at byte address `xPtr`, output at `yPtr`. */
+type ChunkRun = (xPtr: number, yPtr: number, count: number) => void;
 
 /** The parts of tfjs-backend-wasm's backend the kernel uses. */
 interface WasmBackend {
@@ -331,18 +333,17 @@ export const winogradApplies = (shape: ConvShape, n: number): boolean =>
   shape.co >= 8;
 
 /**
- * The convolution `shape` of `n` images (input at byte address `xPtr`, `hx * wx * ci` floats
- * each; output at `yPtr`; `filter` gives a view of the filter) by Winograd F(2x2, 3x3), in batches of {@link WINOGRAD_BLOCKS} output
- * blocks: input transforms, 16 matrix products by the direct kernel as 1x1 convolutions, output
- * transforms. False (nothing written) when the heap cannot hold its scratch.
+ * The convolution `shape` on each chunk of images that `eachChunk` hands over (`hx * wx * ci`
+ * input floats per image; `filter` gives a view of the filter) by Winograd F(2x2, 3x3), in
+ * batches of {@link WINOGRAD_BLOCKS} output blocks: input transforms, 16 matrix products by the direct kernel as 1x1 convolutions, output
+ * transforms; the filters are transformed once for all chunks. False (nothing written) when the
+ * heap cannot hold its scratch.
  */
 const winogradConv = (
   wasm: WasmBackend["wasm"],
   shape: ConvShape,
   filter: () => Float32Array,
-  xPtr: number,
-  yPtr: number,
-  n: number,
+  eachChunk: (run: ChunkRun) => void,
 ): boolean => {
   const { ci, co, hx, wx, oh, ow } = shape;
   const B = WINOGRAD_BLOCKS;
@@ -370,18 +371,20 @@ const winogradConv = (
       fill = 0;
     };
     const across = ow / 2;
-    for (let b = 0; b < n; b++) {
-      for (let ty = 0; ty < oh / 2; ty++) {
-        for (let tx = 0; tx < across;) {
-          const count = Math.min(across - tx, B - fill);
-          input(xPtr + ((b * hx + 2 * ty) * wx + 2 * tx) * ci * 4, V + fill * ci * 4, count);
-          rows.push([yPtr + ((b * oh + 2 * ty) * ow + 2 * tx) * co * 4, fill, count]);
-          fill += count;
-          tx += count;
-          if (fill === B) flush();
+    eachChunk((xPtr, yPtr, n) => {
+      for (let b = 0; b < n; b++) {
+        for (let ty = 0; ty < oh / 2; ty++) {
+          for (let tx = 0; tx < across;) {
+            const count = Math.min(across - tx, B - fill);
+            input(xPtr + ((b * hx + 2 * ty) * wx + 2 * tx) * ci * 4, V + fill * ci * 4, count);
+            rows.push([yPtr + ((b * oh + 2 * ty) * ow + 2 * tx) * co * 4, fill, count]);
+            fill += count;
+            tx += count;
+            if (fill === B) flush();
+          }
         }
       }
-    }
+    }); // a batch may span chunks: its inputs are transformed already, its outputs are in `out`
     if (fill > 0) flush();
   } finally {
     wasm._free(scratch);
@@ -466,34 +469,29 @@ export const conv2dKernel = (
   }
   try {
     const weights = () => backend.typedArrayFromHeap(filter);
+    /** `run` on each chunk of images, padded first where the input needs it */
+    const eachChunk = (run: ChunkRun) => {
+      for (let b0 = 0; b0 < n; b0 += chunk) {
+        const count = Math.min(chunk, n - b0);
+        // views after every allocation (one may grow the heap and detach older views)
+        const xs = backend.typedArrayFromHeap(x);
+        let xPtr = xs.byteOffset + b0 * h * w * ci * 4;
+        if (!direct) {
+          xPtr = scratch + wBytes;
+          const padded = wasm.HEAPF32.subarray(xPtr / 4, (xPtr + count * imageBytes) / 4);
+          padInto(xs, padded, b0, count, { h, w, ci, hx, wx, top, left });
+        }
+        run(xPtr, backend.typedArrayFromHeap(out).byteOffset + b0 * oh * ow * co * 4, count);
+      }
+    };
     if (!winograd) {
       const packed = wasm.HEAPF32.subarray(scratch / 4, (scratch + wBytes) / 4);
       packFilter(weights(), k, co, packed, tiling.nr);
-    }
-    const fn = winograd ? undefined : kernelFor(shape, tiling, wasm.asm.memory);
-    for (let b0 = 0; b0 < n; b0 += chunk) {
-      const count = Math.min(chunk, n - b0);
-      // views after every allocation (one may grow the heap and detach older views)
-      const xs = backend.typedArrayFromHeap(x);
-      let xPtr = xs.byteOffset + b0 * h * w * ci * 4;
-      if (!direct) {
-        xPtr = scratch + wBytes;
-        padInto(xs, wasm.HEAPF32.subarray(xPtr / 4, (xPtr + count * imageBytes) / 4), b0, count, {
-          h,
-          w,
-          ci,
-          hx,
-          wx,
-          top,
-          left,
-        });
-      }
-      const yPtr = backend.typedArrayFromHeap(out).byteOffset + b0 * oh * ow * co * 4;
-      if (fn) fn(xPtr, scratch, yPtr, count);
-      else if (!winogradConv(wasm, shape, weights, xPtr, yPtr, count)) {
-        backend.disposeData(out.dataId);
-        return fallback.kernelFunc(params);
-      }
+      const fn = kernelFor(shape, tiling, wasm.asm.memory);
+      eachChunk((xPtr, yPtr, count) => fn(xPtr, scratch, yPtr, count));
+    } else if (!winogradConv(wasm, shape, weights, eachChunk)) {
+      backend.disposeData(out.dataId);
+      return fallback.kernelFunc(params);
     }
   } finally {
     wasm._free(scratch);

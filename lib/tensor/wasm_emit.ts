@@ -101,12 +101,6 @@ export class Code {
   bump(i: number, n: number): this {
     return n === 0 ? this : this.get(i).i32(n).add().set(i);
   }
-  /** `block ... end` (br 0 inside leaves it). */
-  block(body: () => void): this {
-    this.op(0x02, 0x40);
-    body();
-    return this.op(0x0b);
-  }
   /** `loop ... end` (br 0 inside repeats it). */
   loop(body: () => void): this {
     this.op(0x03, 0x40);
