@@ -164,6 +164,36 @@ export const useWasmBinaries = (dir: string): void => {
   g.__dirname ??= folder;
 };
 
+/** What a release needs of tfjs-webgpu's backend: its device. */
+interface WebgpuBackendLike {
+  readonly device?: { destroy(): void };
+}
+
+/**
+ * Releases the webgpu backend, if one was started in this process: frees its buffers (tfjs's
+ * `removeBackend`, which disposes it) and destroys its GPU device, so a long-lived process (a
+ * page, a script that moves on to wasm) gives the GPU's memory back. Afterwards webgpu cannot start
+ * again in this process (tfjs removes its factory) and tensors of the webgpu backend must not be
+ * used. Returns whether there was a backend to release. (Releasing before exit does not cure the
+ * occasional abort at exit on Mesa's software rasteriser: docs/performance.md.)
+ *
+ * @example
+ * ```ts
+ * import { releaseWebgpu } from "@hamiltonian/hgn/tensor";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(releaseWebgpu(), false); // no webgpu backend was started
+ * ```
+ */
+export const releaseWebgpu = (): boolean => {
+  // (not tf.findBackend: on a backend not yet started it starts one)
+  const backend = tf.engine().registry.webgpu as WebgpuBackendLike | undefined;
+  if (backend === undefined) return false;
+  const device = backend.device;
+  tf.removeBackend("webgpu");
+  device?.destroy();
+  return true;
+};
+
 const trySet = async (name: BackendName): Promise<boolean> => {
   if (name === "wasm" && !wasmPathsSet) {
     if (wasmDistUrl === undefined) {

@@ -1,4 +1,4 @@
-import { strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import {
   backendRequests,
   isSoftwareAdapterName,
@@ -64,4 +64,42 @@ Deno.test("auto never picks webgpu on a software or fallback adapter", async () 
   }
   strictEqual(choice.report.includes(adapter.description), true, choice.report);
   await useBackend("cpu");
+});
+
+Deno.test({
+  name: "webgpu: releaseWebgpu frees the backend and its device, once; nothing to release is false",
+  ignore: Deno.env.get("HGN_TEST_WEBGPU") !== "1",
+  fn: async () => {
+    // in its own process: webgpu cannot start again in one that released it
+    const script = `
+      import { tf } from "${new URL("../../lib/deps/tf.ts", import.meta.url).href}";
+      import { releaseWebgpu, useBackend } from "${
+      new URL("../../lib/tensor/backend.ts", import.meta.url).href
+    }";
+      const before = releaseWebgpu();
+      await useBackend("webgpu");
+      const device = tf.backend().device;
+      let lost = false;
+      device.lost.then(() => { lost = true; });
+      const sum = await tf.sum(tf.range(0, 100)).data();
+      const first = releaseWebgpu();
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(JSON.stringify({ before, first, again: releaseWebgpu(), lost, sum: sum[0],
+        registered: "webgpu" in tf.engine().registry }));`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    strictEqual(out.code, 0, new TextDecoder().decode(out.stderr));
+    deepStrictEqual(JSON.parse(text.trim().split("\n").at(-1)!), {
+      before: false,
+      first: true,
+      again: false,
+      lost: true,
+      sum: 4950,
+      registered: false,
+    });
+  },
 });
