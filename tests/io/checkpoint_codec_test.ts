@@ -10,14 +10,7 @@ import {
   isFiniteCheckpoint,
 } from "../../lib/io/checkpoint_codec.ts";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
-
-const ckpt = (step: number, w = Float32Array.of(1, 2, 3, 4)) => ({
-  meta: { step, model: "m", config: { width: 2 } },
-  tensors: [
-    { name: "param/w", shape: [2, 2], values: w },
-    { name: "param/b", shape: [1], values: Float32Array.of(step) },
-  ],
-});
+import { ckpt } from "./_checkpoint.ts";
 
 Deno.test("checkpoint codec: named tensors and meta round-trip exactly", () => {
   const c = ckpt(5);

@@ -11,20 +11,13 @@ import {
 } from "@hamiltonian/hgn/io";
 import { deepStrictEqual, ok, rejects, throws } from "node:assert/strict";
 import { join } from "node:path";
-
-const ckpt = (step: number, w = Float32Array.of(1, 2, 3, 4)) => ({
-  meta: { step, model: "m", config: { width: 2 } },
-  tensors: [
-    { name: "param/w", shape: [2, 2], values: w },
-    { name: "param/b", shape: [1], values: Float32Array.of(step) },
-  ],
-});
+import { ckpt } from "./_checkpoint.ts";
 
 Deno.test("checkpoint: the pure codec (no node:crypto) writes and reads the bytes of the files", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const c = ckpt(9, Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i)));
-    c.tensors[0] = { ...c.tensors[0], shape: [10, 100] };
+    const base = ckpt(9, Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i)));
+    const c = { ...base, tensors: [{ ...base.tensors[0], shape: [10, 100] }, base.tensors[1]] };
     const file = await saveCheckpoint(dir, c);
     const bytes = await Deno.readFile(file);
     // the codec's default digest is sha256Digest; the file functions use node:crypto's
