@@ -162,6 +162,33 @@ export const benchStepper = (
 export const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** The kernels of a `tf.profile`, by name: calls and ms each, and their total ms. */
+export const kernelBreakdown = (
+  profile: { readonly kernels: readonly { name: string; kernelTimeMs: unknown }[] },
+): { byKernel: Map<string, { ms: number; calls: number }>; total: number } => {
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of profile.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    byKernel.set(k.name, e);
+  }
+  return { byKernel, total: [...byKernel.values()].reduce((acc, e) => acc + e.ms, 0) };
+};
+
+/** The `top` kernels of a breakdown as a markdown table, by time. */
+export const kernelTable = (
+  { byKernel, total }: ReturnType<typeof kernelBreakdown>,
+  top: number,
+): string =>
+  [
+    "| tfjs kernel | calls | ms | share of kernel time |",
+    "|---|---|---|---|",
+    ...[...byKernel].sort((x, y) => y[1].ms - x[1].ms).slice(0, top).map(([name, e]) =>
+      `| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${(100 * e.ms / total).toFixed(1)}% |`
+    ),
+  ].join("\n");
+
 const timeTfjs = async (
   backend: BackendName,
   w: number,

@@ -44,7 +44,7 @@ import {
   useBackend,
 } from "@hamiltonian/hgn/tensor";
 import { integratorByName, rollout, stepOf } from "@hamiltonian/hgn/core";
-import { timeTorch } from "./hgn_step_bench.ts";
+import { kernelBreakdown, kernelTable, timeTorch } from "./hgn_step_bench.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -136,14 +136,8 @@ const adamTime = median(adamMs);
 const profile = await tf.profile(async () => {
   await trainStep(state, frames);
 });
-const byKernel = new Map<string, { ms: number; calls: number }>();
-for (const k of profile.kernels) {
-  const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-  e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-  e.calls += 1;
-  byKernel.set(k.name, e);
-}
-const kernelTotal = [...byKernel.values()].reduce((acc, e) => acc + e.ms, 0);
+const kernels = kernelBreakdown(profile);
+const kernelTotal = kernels.total;
 
 const pct = (ms: number, of: number) => `${(100 * ms / of).toFixed(1)}%`;
 const torchThreads = Number(a["torch-threads"]);
@@ -181,10 +175,7 @@ for (const [label, ms, key] of rows) {
     } | ${(ms / t).toFixed(2)} |`,
   );
 }
-console.log(`\n| tfjs kernel | calls | ms | share of kernel time |\n|---|---|---|---|`);
-for (const [name, e] of [...byKernel].sort((x, y) => y[1].ms - x[1].ms).slice(0, Number(a.top))) {
-  console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${pct(e.ms, kernelTotal)} |`);
-}
+console.log(`\n${kernelTable(kernels, Number(a.top))}`);
 console.log(
   `\nkernel time ${
     kernelTotal.toFixed(0)
