@@ -3,15 +3,7 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { pathExists, writeFileAtomic, writeTextAtomic } from "@hamiltonian/hgn/io";
-
-const inTempDir = async (f: (dir: string) => Promise<void>): Promise<void> => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-};
+import { inTempDir } from "../_temp.ts";
 
 const names = async (dir: string): Promise<string[]> =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();

@@ -15,15 +15,7 @@ import {
 } from "@hamiltonian/hgn/runs";
 import { datasetSpec } from "@hamiltonian/hgn/data";
 import { writeDataset } from "@hamiltonian/hgn/io";
-
-const inTempDir = async (f: (dir: string) => Promise<void>): Promise<void> => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await f(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-};
+import { inTempDir } from "../_temp.ts";
 
 const settings = hgnRunSettings({ system: "pendulum", steps: 20, run: { testSize: 3 } });
 const writeConfig = (dir: string, value: unknown) =>
