@@ -16,7 +16,16 @@ import { tf } from "../deps/tf.ts";
 import { rollout } from "../core/flow.ts";
 import type { GeneralIntegrator } from "../core/integrator.ts";
 import { type Phase, phase } from "../core/phase.ts";
-import { applyMlp, type DenseParams, mlpInputGradient, type MlpSpec } from "./layers.ts";
+import {
+  applyConvStack,
+  applyMlp,
+  type Conv2dParams,
+  convStackInputGradient,
+  type ConvStackSpec,
+  type DenseParams,
+  mlpInputGradient,
+  type MlpSpec,
+} from "./layers.ts";
 import { tensorSpace } from "./space.ts";
 
 /** A per-sample energy of one argument: `[B, ...] -> [B]`. */
@@ -175,6 +184,91 @@ export const mlpHamiltonian = (
     dHdq: (s) => forces(s, 0),
     dHdp: (s) => forces(s, 1),
     energy: (s) => tf.reshape(applyMlp(spec, params, tf.concat([s.q, s.p], 1)), [-1]),
+  });
+};
+
+/** A conv stack and its weights: an energy network over NHWC states. */
+export interface ConvEnergyNet {
+  readonly spec: ConvStackSpec;
+  readonly params: readonly Conv2dParams[];
+}
+
+/**
+ * The per-sample energy of a conv stack: the sum of its outputs over space and channels, `[B]`.
+ *
+ * @example
+ * ```ts
+ * import { convEnergy, initConvStack, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { inChannels: 2, layers: [{ channels: 1, activation: "linear" as const }] };
+ * deepStrictEqual(convEnergy({ spec, params: initConvStack(0, "V", spec) })(tf.zeros([3, 4, 4, 2])).shape, [3]);
+ * ```
+ */
+export const convEnergy = (net: ConvEnergyNet): Energy1 => (x) =>
+  tf.tidy(() => tf.sum(applyConvStack(net.spec, net.params, x as tf.Tensor4D), [1, 2, 3]));
+
+/**
+ * A separable Hamiltonian `K(p) + V(q)` from two conv-stack energies over NHWC states (the HGN
+ * Hamiltonian), with closed-form forces (`convStackInputGradient`): first-order ops only, so a
+ * loss through a rollout is differentiated once, not through a tape of a tape. The forces'
+ * flipped filters are prepared here, in the caller's scope: build it inside the `tidy` or
+ * gradient that uses it.
+ *
+ * @example
+ * ```ts
+ * import { initConvStack, separableConvHamiltonian, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { inChannels: 2, layers: [{ channels: 4, activation: "softplus" as const }, { channels: 1, activation: "linear" as const }] };
+ * const H = separableConvHamiltonian({ spec, params: initConvStack(0, "K", spec) }, { spec, params: initConvStack(0, "V", spec) });
+ * deepStrictEqual(H.dV(tf.zeros([3, 4, 4, 2])).shape, [3, 4, 4, 2]);
+ * ```
+ */
+export const separableConvHamiltonian = (
+  kinetic: ConvEnergyNet,
+  potential: ConvEnergyNet,
+): Separable<tf.Tensor, tf.Tensor> => {
+  const dK = convStackInputGradient(kinetic.spec, kinetic.params);
+  const dV = convStackInputGradient(potential.spec, potential.params);
+  return separable<tf.Tensor, tf.Tensor>({
+    kinetic: convEnergy(kinetic),
+    potential: convEnergy(potential),
+    dK: (p) => dK(p as tf.Tensor4D),
+    dV: (q) => dV(q as tf.Tensor4D),
+    add: (a, b) => tf.add(a, b),
+  });
+};
+
+/**
+ * A general Hamiltonian `H(q, p) = E([q, p])` from one conv-stack energy over NHWC states joined
+ * along channels (the spec's `inChannels` is twice the state's), forces in closed form
+ * (`convStackInputGradient` at `[q, p]`, split by channel). Its flipped filters are prepared here,
+ * in the caller's scope.
+ *
+ * @example
+ * ```ts
+ * import { convHamiltonian, initConvStack, tf, useBackend } from "@hamiltonian/hgn/tensor";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * await useBackend("cpu");
+ * const spec = { inChannels: 4, layers: [{ channels: 4, activation: "tanh" as const }, { channels: 1, activation: "linear" as const }] };
+ * const H = convHamiltonian({ spec, params: initConvStack(0, "H", spec) });
+ * deepStrictEqual(H.dHdp({ q: tf.zeros([3, 4, 4, 2]), p: tf.zeros([3, 4, 4, 2]) }).shape, [3, 4, 4, 2]);
+ * ```
+ */
+export const convHamiltonian = (net: ConvEnergyNet): Hamiltonian<tf.Tensor, tf.Tensor> => {
+  const gradient = convStackInputGradient(net.spec, net.params);
+  const energy = convEnergy(net);
+  const join = (s: Phase<tf.Tensor>) => tf.concat([s.q, s.p], 3) as tf.Tensor4D;
+  const forces = (s: Phase<tf.Tensor>, half: 0 | 1) =>
+    tf.tidy(() => {
+      const c = s.q.shape[3] as number;
+      return tf.slice(gradient(join(s)), [0, 0, 0, half * c], [-1, -1, -1, c]);
+    });
+  return hamiltonian<tf.Tensor, tf.Tensor>({
+    dHdq: (s) => forces(s, 0),
+    dHdp: (s) => forces(s, 1),
+    energy: (s) => energy(join(s)),
   });
 };
 

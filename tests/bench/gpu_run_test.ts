@@ -59,7 +59,8 @@ Deno.test("bench/gpu/run.sh --dry-run: every stage runs from the prepared bundle
     }
     strictEqual(r.code, 0, r.text);
     ok(/every stage ran/.test(r.text), r.text);
-    ok(/\| 3 passed .*\| 0 failed/.test(await Deno.readTextFile(join(dir, "gradients.json"))));
+    // the four webgpu tests of tests/tensor/gradients_test.ts
+    ok(/\| 4 passed .*\| 0 failed/.test(await Deno.readTextFile(join(dir, "gradients.json"))));
     const [webgpu] = await json(dir, "webgpu");
     strictEqual(webgpu.backend, "webgpu");
     deepStrictEqual(webgpu.rows.map((x: { steps: number }) => x.steps), [2, 3]);

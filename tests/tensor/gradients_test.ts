@@ -5,7 +5,12 @@
 import { ok } from "node:assert/strict";
 import { conv, convFilter, convInput, geom } from "./_reference.ts";
 import { tf } from "../../lib/deps/tf.ts";
-import { type Activation, mlpInputGradient, upsampleConv2d } from "../../lib/tensor/layers.ts";
+import {
+  type Activation,
+  convStackInputGradient,
+  mlpInputGradient,
+  upsampleConv2d,
+} from "../../lib/tensor/layers.ts";
 import {
   conv2dFilterGradient,
   higherOrderGradients,
@@ -112,6 +117,8 @@ interface Case {
   gen?: (u: () => number) => number;
   /** kernels whose stock tfjs gradient must make this case fail */
   controls?: string[];
+  /** not run on webgpu: its known third-order defect (see webgpuDefect) */
+  webgpuDefect?: boolean;
 }
 const map = (f: (x: number) => number) => (x: Float64Array) => x.map(f);
 // |x| >= 0.1 keeps finite differences away from kinks
@@ -258,6 +265,142 @@ const mlpGradientCase = (act: Activation): Case => {
     ref: mlpGradientRef(sizes, act, b),
   };
 };
+
+/** A conv stack layer of the float64 reference: square filter, stride, output channels, activation. */
+interface RefLayer {
+  k: number;
+  s: number;
+  co: number;
+  act: Activation;
+}
+const act64 = (act: Activation): [(a: number) => number, (a: number) => number] => {
+  switch (act) {
+    case "tanh":
+      return [Math.tanh, (a) => 1 - Math.tanh(a) ** 2];
+    case "sigmoid":
+      return [sigmoid, (a) => sigmoid(a) * (1 - sigmoid(a))];
+    case "softplus":
+      return [(a) => Math.log1p(Math.exp(a)), sigmoid];
+    case "linear":
+      return [(a) => a, () => 1];
+    default:
+      throw new RangeError(`no smooth float64 reference for ${act}`);
+  }
+};
+/** A filter `[k, k, ci, co]` turned by 180 degrees in space. */
+const turned = (f: Float64Array, k: number, ci: number, co: number): Float64Array => {
+  const t = new Float64Array(f.length);
+  const tap = ci * co;
+  for (let i = 0; i < k * k; i++) t.set(f.subarray(i * tap, (i + 1) * tap), (k * k - 1 - i) * tap);
+  return t;
+};
+
+/** The layers from this index on are all linear: their biases do not reach the force. */
+const linearTail = (layers: RefLayer[]): number => {
+  let i = layers.length;
+  while (i > 0 && layers[i - 1].act === "linear") i--;
+  return i;
+};
+
+/**
+ * The closed-form input gradient of a conv stack's summed outputs ("same" padding), per sample,
+ * in float64: the forward pass and the adjoint pass written out with the reference loops,
+ * independently of the tensor formula. The inputs are `x`, every layer's filter, then the biases
+ * of the layers before the linear tail (the others do not reach the force, so they are zeros).
+ * `mutant: "unflipped"` takes each adjoint with the filter turned by 180 degrees (the bug of a
+ * missing flip), for the negative control.
+ */
+const convStackGradientRef = (xs: Shape, layers: RefLayer[], mutant?: "unflipped") =>
+(
+  x: Float64Array,
+  ...wb: Float64Array[]
+): Float64Array => {
+  const n = layers.length;
+  const bias = (i: number) => i < linearTail(layers) ? wb[n + i] : new Float64Array(layers[i].co);
+  const geoms: ReturnType<typeof geom>[] = [];
+  const pre: Float64Array[] = [];
+  let shape = xs;
+  let h = x;
+  layers.forEach((l, i) => {
+    const g = geom(shape, [l.k, l.k, shape[3], l.co], l.s, "same");
+    geoms.push(g);
+    const b = bias(i);
+    const a = conv(g, h, wb[i]).map((v, j) => v + b[j % l.co]);
+    pre.push(a);
+    h = a.map(act64(l.act)[0]);
+    shape = [g.b, g.oh, g.ow, l.co];
+  });
+  let dy: Float64Array = new Float64Array(h.length).fill(1);
+  for (let i = n - 1; i >= 0; i--) {
+    const d = act64(layers[i].act)[1];
+    dy = dy.map((v, j) => v * d(pre[i][j]));
+    const g = geoms[i];
+    dy = convInput(g, dy, mutant === "unflipped" ? turned(wb[i], g.kh, g.ci, g.co) : wb[i]);
+  }
+  return dy;
+};
+
+/** `convStackInputGradient` of `layers` on `xs` against the float64 reference. */
+const convStackCase = (xs: Shape, layers: RefLayer[], mutant?: "unflipped"): Case => {
+  const n = layers.length;
+  const inputs = [xs[3], ...layers.map((l) => l.co)];
+  const shapes = [
+    xs,
+    ...layers.map((l, i) => [l.k, l.k, inputs[i], l.co]),
+    ...layers.slice(0, linearTail(layers)).map((l) => [l.co]),
+  ];
+  const spec = {
+    inChannels: xs[3],
+    layers: layers.map((l) => ({ channels: l.co, stride: l.s, activation: l.act })),
+  };
+  return {
+    name: `convStackInputGradient ${xs} ${
+      layers.map((l) => `${l.k}x${l.k}/${l.s} ${l.co} ${l.act}`).join(", ")
+    }${mutant ? ` (${mutant} reference)` : ""}`,
+    shapes,
+    op: (x, ...wb) =>
+      convStackInputGradient(
+        spec,
+        layers.map((l, i) => ({
+          w: wb[i] as tf.Tensor4D,
+          b: (i < linearTail(layers) ? wb[n + i] : tf.zeros([l.co])) as tf.Tensor1D,
+        })),
+      )(x as tf.Tensor4D),
+    ref: convStackGradientRef(xs, layers, mutant),
+    webgpuDefect: webgpuDefect(layers),
+  };
+};
+// the HGN Hamiltonian's shape (3x3, stride 1, ending in one linear channel) at odd sizes and
+// channel counts that are not multiples of 4; then stride 2, an even filter (asymmetric
+// padding: the general adjoint) and several output channels; then four layers, one linear
+// between non-linear ones (see webgpuDefect)
+const CONV_STACKS: [Shape, RefLayer[]][] = [
+  [[2, 5, 3, 3], [
+    { k: 3, s: 1, co: 5, act: "softplus" },
+    { k: 3, s: 1, co: 6, act: "tanh" },
+    { k: 3, s: 1, co: 1, act: "linear" },
+  ]],
+  [[2, 5, 5, 2], [
+    { k: 3, s: 2, co: 3, act: "softplus" },
+    { k: 2, s: 1, co: 3, act: "sigmoid" },
+    { k: 1, s: 1, co: 2, act: "linear" },
+  ]],
+  [[2, 5, 5, 2], [
+    { k: 3, s: 2, co: 3, act: "softplus" },
+    { k: 2, s: 1, co: 3, act: "linear" },
+    { k: 3, s: 1, co: 3, act: "tanh" },
+    { k: 1, s: 1, co: 2, act: "linear" },
+  ]],
+];
+/**
+ * On tfjs-webgpu (Deno's llvmpipe adapter, 2026-12-07) the Hessian-vector product of a conv
+ * stack's force, a third derivative of its energy, is wrong (relative error 0.35-30) for stacks
+ * of four layers or more, whatever the activations and filter sizes (four softplus/linear layers,
+ * 1x1 filters, a linear layer inside), and the same for autodiff forces (`energyGradient`) as for
+ * the closed form; value and gradient (what training uses) agree, three-layer stacks pass, and cpu
+ * and wasm pass. The HGN Hamiltonian has three layers; such cases are not run there.
+ */
+const webgpuDefect = (layers: RefLayer[]): boolean => layers.length >= 4;
 
 const cases: Case[] = [
   unaryCase("Sigmoid", tf.sigmoid, sigmoid, undefined, ["Sigmoid"]),
@@ -453,6 +596,8 @@ const cases: Case[] = [
   mlpGradientCase("tanh"),
   mlpGradientCase("softplus"),
   mlpGradientCase("sigmoid"),
+  // closed-form conv-stack forces (the HGN Hamiltonian's), the same three orders
+  ...CONV_STACKS.map(([xs, layers]) => convStackCase(xs, layers)),
 ];
 
 // ---------------------------------------------------------------- the checks
@@ -511,12 +656,18 @@ for (const backend of testBackends) {
     fn: async (t) => {
       await onBackend(backend.name);
       for (const k of cases) {
-        await t.step(k.name, async () => {
-          const e = await check(k);
-          ok(
-            passes(e),
-            `${k.name} on ${backend.name}: relative errors ${JSON.stringify(e)} (tolerance ${TOL})`,
-          );
+        await t.step({
+          name: k.name,
+          ignore: backend.name === "webgpu" && k.webgpuDefect === true,
+          fn: async () => {
+            const e = await check(k);
+            ok(
+              passes(e),
+              `${k.name} on ${backend.name}: relative errors ${
+                JSON.stringify(e)
+              } (tolerance ${TOL})`,
+            );
+          },
         });
       }
     },
@@ -562,6 +713,24 @@ for (const backend of testBackends) {
           }
           if (Deno.env.get("HGN_TEST_VERBOSE")) console.log(`stock ${controls}: ${outcome}`);
           ok(!outcome.startsWith("passed"), `${k.name} still ${outcome} with the stock gradient`);
+        });
+      }
+    },
+  });
+}
+
+for (const backend of testBackends) {
+  Deno.test({
+    name:
+      `gradients [${backend.name}]: negative control, convStackInputGradient does not match a reference whose adjoints skip the filter flip`,
+    ignore: backend.ignore,
+    fn: async (t) => {
+      await onBackend(backend.name);
+      for (const [xs, layers] of CONV_STACKS) {
+        const k = convStackCase(xs, layers, "unflipped");
+        await t.step(k.name, async () => {
+          const e = await check(k);
+          ok(!passes(e), `${k.name} passed: relative errors ${JSON.stringify(e)}`);
         });
       }
     },

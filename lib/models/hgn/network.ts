@@ -14,7 +14,7 @@ import { rollout } from "../../core/flow.ts";
 import type { Hamiltonian } from "../../core/hamiltonian.ts";
 import type { Phase } from "../../core/phase.ts";
 import { tensorSpace } from "../../tensor/space.ts";
-import { networkHamiltonian, separableNetworkHamiltonian } from "../../tensor/hamiltonian.ts";
+import { convHamiltonian, separableConvHamiltonian } from "../../tensor/hamiltonian.ts";
 import { normalLeaf, paramLeaves } from "../../tensor/params.ts";
 import {
   type Activation,
@@ -213,16 +213,12 @@ export const checkFrames = (
   }
 };
 
-/** A per-sample energy: sum over space and channels of a conv net's output, `[B]`. */
-const energyOf = (
-  spec: ConvStackSpec,
-  net: readonly Conv2dParams[],
-  x: tf.Tensor4D,
-): tf.Tensor1D => tf.sum(applyConvStack(spec, net, x), [1, 2, 3]) as tf.Tensor1D;
-
 /**
  * The learned Hamiltonian of `params` as a core {@link Hamiltonian} on tensors (`q`, `p` of shape
- * `[B, 4, 4, C]`, energies `[B]`), its gradients by autodiff (so training differentiates them).
+ * `[B, 4, 4, C]`, energies `[B]`, the sum of each energy network's outputs), its forces in closed
+ * form (`separableConvHamiltonian`, `convHamiltonian`: first-order ops, so training differentiates
+ * a rollout once). It holds the forces' flipped filters, computed from `params` in the caller's
+ * scope: build it inside the `tidy` or gradient that uses it.
  *
  * @example
  * ```ts
@@ -242,13 +238,8 @@ export const hgnHamiltonian = (
   const [first, second] = params.hamiltonian;
   const [s1, s2] = hgnSpecs(config).hamiltonian;
   return config.hamiltonian === "separable"
-    ? separableNetworkHamiltonian(
-      (p) => energyOf(s1, first, p as tf.Tensor4D),
-      (q) => energyOf(s2, second, q as tf.Tensor4D),
-    )
-    : networkHamiltonian((q, p) =>
-      energyOf(s1, first, tf.concat([q as tf.Tensor4D, p as tf.Tensor4D], 3))
-    );
+    ? separableConvHamiltonian({ spec: s1, params: first }, { spec: s2, params: second })
+    : convHamiltonian({ spec: s1, params: first });
 };
 
 /**
