@@ -196,6 +196,22 @@ const resizeCase = (xs: Shape, out: [number, number], align: boolean, half: bool
   controls: ["ResizeNearestNeighbor", "ResizeNearestNeighborGrad"],
 });
 
+/** A smooth activation and its derivative, in float64. */
+const act64 = (act: Activation): [(a: number) => number, (a: number) => number] => {
+  switch (act) {
+    case "tanh":
+      return [Math.tanh, (a) => 1 - Math.tanh(a) ** 2];
+    case "sigmoid":
+      return [sigmoid, (a) => sigmoid(a) * (1 - sigmoid(a))];
+    case "softplus":
+      return [(a) => Math.log1p(Math.exp(a)), sigmoid];
+    case "linear":
+      return [(a) => a, () => 1];
+    default:
+      throw new RangeError(`no smooth float64 reference for ${act}`);
+  }
+};
+
 /**
  * The closed-form input gradient of an MLP energy (`mlpInputGradient`), per sample, in float64:
  * written out by loops, independently of the tensor formula, for sizes `[in, ...hidden, 1]`.
@@ -206,16 +222,7 @@ const mlpGradientRef = (sizes: number[], act: Activation, b: number) =>
   x: Float64Array,
   ...wb: Float64Array[]
 ): Float64Array => {
-  const f = act === "tanh"
-    ? Math.tanh
-    : act === "sigmoid"
-    ? sigmoid
-    : (a: number) => Math.log1p(Math.exp(a));
-  const df = act === "tanh"
-    ? (a: number) => 1 - Math.tanh(a) ** 2
-    : act === "sigmoid"
-    ? (a: number) => sigmoid(a) * (1 - sigmoid(a))
-    : sigmoid;
+  const [f, df] = act64(act);
   const layers = sizes.length - 1;
   const out = new Float64Array(b * sizes[0]);
   for (let n = 0; n < b; n++) {
@@ -273,20 +280,6 @@ interface RefLayer {
   co: number;
   act: Activation;
 }
-const act64 = (act: Activation): [(a: number) => number, (a: number) => number] => {
-  switch (act) {
-    case "tanh":
-      return [Math.tanh, (a) => 1 - Math.tanh(a) ** 2];
-    case "sigmoid":
-      return [sigmoid, (a) => sigmoid(a) * (1 - sigmoid(a))];
-    case "softplus":
-      return [(a) => Math.log1p(Math.exp(a)), sigmoid];
-    case "linear":
-      return [(a) => a, () => 1];
-    default:
-      throw new RangeError(`no smooth float64 reference for ${act}`);
-  }
-};
 /** A filter `[k, k, ci, co]` turned by 180 degrees in space. */
 const turned = (f: Float64Array, k: number, ci: number, co: number): Float64Array => {
   const t = new Float64Array(f.length);
