@@ -102,12 +102,14 @@ const panelsOf = (co: number, nr: number): { start: number; width: number; valid
 /**
  * The function `conv(x, w, y, n)` for `shape`: `n` images at byte address `x` (`hx * wx * ci`
  * floats each), the packed filter at `w` ({@link packFilter}), the output at `y`
- * (`oh * ow * co` floats per image).
+ * (`oh * ow * co` floats per image). `accumulate`: add to the output that is there instead of
+ * overwriting it (the row-blocked passes of {@link rowBlocksApply}).
  */
 export const emitConv = (
   shape: ConvShape,
   fused: boolean,
   { mr: MR, nr: NR, unroll: UNROLL, shuffle }: ConvTiling = CONV_TILING,
+  accumulate = false,
 ): Code => {
   const { ci, co, kh, kw, sh, sw, hx, wx, oh, ow } = shape;
   const f = 4; // bytes per float
@@ -147,7 +149,20 @@ export const emitConv = (
   /** The output tile of `mr` pixels at `pa`/`pyj` by one panel of `valid` channels. */
   const panel = (mr: number, width: number, valid: number) => {
     const nv = width / 4;
-    for (let i = 0; i < mr; i++) for (let v = 0; v < nv; v++) c.v128Zero().set(acc[i][v]);
+    for (let i = 0; i < mr; i++) {
+      for (let v = 0; v < nv; v++) {
+        const at = (i * co + v * 4) * f;
+        if (!accumulate) c.v128Zero();
+        else if (v * 4 + 4 <= valid) c.get(pyj).v128Load(at);
+        else {
+          c.v128Zero();
+          for (let l = 0; v * 4 + l < valid; l++) {
+            c.get(pyj).f32Load(at + l * f).f32x4ReplaceLane(l);
+          }
+        }
+        c.set(acc[i][v]);
+      }
+    }
     c.get(pa).set(pk);
     c.forRange(ky, kh, () => {
       c.forRange(j, Math.floor(run / UNROLL), () => {
@@ -267,11 +282,32 @@ const compile = (
   return exports;
 };
 
-/** The compiled direct kernel for `shape` on `memory`. */
-const kernelFor = (shape: ConvShape, tiling: ConvTiling, memory: WebAssembly.Memory) =>
-  compile(memory, JSON.stringify(["conv", shape, tiling]), () => [
-    { name: "conv", code: emitConv(shape, convUsesFma(), tiling) },
+/** The compiled direct kernel for `shape` on `memory` (adding to its output: `accumulate`). */
+const kernelFor = (
+  shape: ConvShape,
+  tiling: ConvTiling,
+  memory: WebAssembly.Memory,
+  accumulate = false,
+) =>
+  compile(memory, JSON.stringify(["conv", shape, tiling, accumulate]), () => [
+    { name: "conv", code: emitConv(shape, convUsesFma(), tiling, accumulate) },
   ]).conv as ConvFunction;
+
+/** Packed filters larger than this run one filter row at a time ({@link rowBlocksApply}). */
+export const ROW_BLOCK_MIN_BYTES = 1 << 19;
+
+/**
+ * Whether the direct kernel runs `shape` one filter row at a time: when its packed filter is
+ * over {@link ROW_BLOCK_MIN_BYTES}, as the filter gradients' are (the batch's gradients as a
+ * 16x16 or 32x32 filter over a few output pixels). Each tile streams the whole packed filter, so
+ * a filter too large for the core's cache is read from memory once per tile of a few pixels;
+ * one row of it stays in cache while every tile of the images uses it, and each output is read
+ * and written back once per row. The sum's order is unchanged, and a float32 stored and loaded
+ * again is exact: the same bits as in one pass.
+ */
+export const rowBlocksApply = (shape: ConvShape, nr: number): boolean =>
+  shape.kh > 1 && packedFilterLength(shape.kh * shape.kw * shape.ci, shape.co, nr) * 4 >
+    ROW_BLOCK_MIN_BYTES;
 
 /** Input bytes padded at a time: the copy stays small beside the tensors themselves. */
 const PAD_CHUNK_BYTES = 1 << 24;
@@ -395,13 +431,15 @@ const winogradConv = (
 /**
  * `Conv2D` on wasm by our kernel for float32 NHWC without dilation; anything else goes to the
  * stock kernel. Stride-1 3x3 layers run by Winograd F(2x2, 3x3) where {@link winogradApplies}.
- * `options` fix the tiling, turn Winograd off or size the padded copies (for tests and benchmarks).
+ * `options` fix the tiling, turn Winograd or row blocking on or off, or size the padded copies
+ * (for tests and benchmarks).
  */
 export const conv2dKernel = (
   fallback: tf.KernelConfig,
   options: {
     readonly tiling?: ConvTiling;
     readonly winograd?: boolean;
+    readonly rowBlocks?: boolean;
     readonly padChunkBytes?: number;
   } = {},
 ): tf.KernelFunc =>
@@ -484,7 +522,35 @@ export const conv2dKernel = (
         run(xPtr, backend.typedArrayFromHeap(out).byteOffset + b0 * oh * ow * co * 4, count);
       }
     };
-    if (!winograd) {
+    if (!winograd && (options.rowBlocks ?? rowBlocksApply(shape, tiling.nr))) {
+      // row ky's filter packed at ky * rowLength; the kernel of one row reads the input from
+      // row ky on, the first pass writes the output and the others add to it
+      const run = kw * ci, rowLength = packedFilterLength(run, co, tiling.nr);
+      const packed = wasm.HEAPF32.subarray(scratch / 4, (scratch + wBytes) / 4);
+      const ws = weights();
+      for (let ky = 0; ky < kh; ky++) {
+        packFilter(
+          ws.subarray(ky * run * co, (ky + 1) * run * co),
+          run,
+          co,
+          packed.subarray(ky * rowLength, (ky + 1) * rowLength),
+          tiling.nr,
+        );
+      }
+      const row = { ...shape, kh: 1 };
+      const first = kernelFor(row, tiling, wasm.asm.memory);
+      const rest = kernelFor(row, tiling, wasm.asm.memory, true);
+      eachChunk((xPtr, yPtr, count) => {
+        for (let ky = 0; ky < kh; ky++) {
+          (ky === 0 ? first : rest)(
+            xPtr + ky * wx * ci * 4,
+            scratch + ky * rowLength * 4,
+            yPtr,
+            count,
+          );
+        }
+      });
+    } else if (!winograd) {
       const packed = wasm.HEAPF32.subarray(scratch / 4, (scratch + wBytes) / 4);
       packFilter(weights(), k, co, packed, tiling.nr);
       const fn = kernelFor(shape, tiling, wasm.asm.memory);

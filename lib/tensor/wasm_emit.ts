@@ -163,6 +163,10 @@ export class Code {
   f32x4ExtractLane(lane: number): this {
     return this.simd(0x1f, lane);
   }
+  /** The f32x4 below the f32 on the stack with lane `lane` replaced by that f32. */
+  f32x4ReplaceLane(lane: number): this {
+    return this.simd(0x20, lane);
+  }
   f32x4Add(): this {
     return this.simd(0xe4);
   }

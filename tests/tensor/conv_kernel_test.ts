@@ -15,6 +15,7 @@ import {
   emitConv,
   packedFilterLength,
   packFilter,
+  rowBlocksApply,
   tilingFor,
 } from "../../lib/tensor/conv_kernel.ts";
 import { moduleBytes } from "../../lib/tensor/wasm_emit.ts";
@@ -71,13 +72,16 @@ Deno.test("conv kernel: every output within the float32 error bound of float64, 
   }
 });
 
-Deno.test("conv kernel: the same bits under every tiling and on a rerun", async () => {
+Deno.test("conv kernel: the same bits under every tiling, one filter row at a time, and on a rerun", async () => {
   for (const [i, c] of cases.entries()) {
     const ref = reference(c, 10 * i + 2);
     const first = await viaTf(c, ref.x, ref.f);
     const again = [await viaTf(c, ref.x, ref.f)];
     for (const t of tilings) {
-      again.push(await viaTf(c, ref.x, ref.f, conv2dKernel(stock, { tiling: t, winograd: false })));
+      for (const rowBlocks of [false, true]) {
+        const kernel = conv2dKernel(stock, { tiling: t, winograd: false, rowBlocks });
+        again.push(await viaTf(c, ref.x, ref.f, kernel));
+      }
     }
     for (const other of again) {
       const differs = first.findIndex((v, j) => !Object.is(v, other[j]));
@@ -112,6 +116,11 @@ Deno.test("conv kernel: the tiling follows the shape", () => {
   strictEqual(tilingFor(base), CONV_TILING);
   strictEqual(tilingFor({ ...base, co: 3 }).nr, 4);
   strictEqual(tilingFor({ ...base, ow: 2 }).mr, 2);
+  // the filter gradient of the paper's 32 px layers runs by rows, a 3x3 layer in one pass
+  const filterGradient = { ...base, ci: 30, kh: 32, kw: 32, hx: 34, wx: 34, oh: 3, ow: 3 };
+  strictEqual(rowBlocksApply(filterGradient, 8), true);
+  strictEqual(rowBlocksApply({ ...base, ci: 64 }, 8), false);
+  strictEqual(rowBlocksApply({ ...filterGradient, kh: 1 }, 8), false);
 });
 
 Deno.test("conv kernel: dilated and empty convolutions keep the stock results", async () => {
@@ -156,6 +165,7 @@ const standalone = (
   x: Float64Array,
   f: Float64Array,
   mutate: (s: ConvShape) => ConvShape,
+  rows?: "accumulate" | "overwrite",
 ) => {
   const g = geom(c.x, c.f, c.s, c.pad);
   const hx = (g.oh - 1) * g.s + g.kh, wx = (g.ow - 1) * g.s + g.kw;
@@ -179,7 +189,15 @@ const standalone = (
     initial: Math.ceil(((wLen + xLen + yLen) * 4 + 64) / 65536) + 1,
   });
   const heap = new Float32Array(memory.buffer);
-  packFilter(Float32Array.from(f), k, g.co, heap.subarray(0, wLen));
+  const run = g.kw * g.ci, rowLength = packedFilterLength(run, g.co);
+  if (rows === undefined) packFilter(Float32Array.from(f), k, g.co, heap.subarray(0, wLen));
+  else {
+    for (let ky = 0; ky < g.kh; ky++) {
+      const at = ky * rowLength;
+      const w = Float32Array.from(f.subarray(ky * run * g.co, (ky + 1) * run * g.co));
+      packFilter(w, run, g.co, heap.subarray(at, at + rowLength));
+    }
+  }
   for (let b = 0; b < g.b; b++) {
     for (let r = 0; r < hx; r++) {
       for (let q = 0; q < wx; q++) {
@@ -192,10 +210,20 @@ const standalone = (
       }
     }
   }
-  const bytes = moduleBytes([{ name: "conv", code: emitConv(mutate(shape), true) }]);
-  const fn = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports
-    .conv as (x: number, w: number, y: number, n: number) => void;
-  fn(wLen * 4, 0, (wLen + xLen) * 4, g.b);
+  const kernel = (s: ConvShape, accumulate = false) => {
+    const bytes = moduleBytes([{ name: "conv", code: emitConv(s, true, undefined, accumulate) }]);
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports
+      .conv as (x: number, w: number, y: number, n: number) => void;
+  };
+  if (rows === undefined) kernel(mutate(shape))(wLen * 4, 0, (wLen + xLen) * 4, g.b);
+  else {
+    const row = mutate({ ...shape, kh: 1 });
+    const [first, rest] = [kernel(row), kernel(row, rows === "accumulate")];
+    for (let ky = 0; ky < g.kh; ky++) {
+      const fn = ky === 0 ? first : rest;
+      fn((wLen + ky * wx * g.ci) * 4, ky * rowLength * 4, (wLen + xLen) * 4, g.b);
+    }
+  }
   return heap.slice(wLen + xLen, wLen + xLen + yLen);
 };
 
@@ -211,4 +239,7 @@ Deno.test("conv kernel: a mutant kernel fails the check the true one passes", ()
   for (const [what, mutate] of mutants) {
     ok(errorRatio(standalone(c, ref.x, ref.f, mutate), ref) > 1, `${what} passed`);
   }
+  // one filter row at a time: adding each row's part passes, overwriting with it fails
+  ok(errorRatio(standalone(c, ref.x, ref.f, (s) => s, "accumulate"), ref) <= 1);
+  ok(errorRatio(standalone(c, ref.x, ref.f, (s) => s, "overwrite"), ref) > 1, "overwrite passed");
 });
