@@ -119,6 +119,7 @@ export const emitConv = (
   const ky = c.local(I32), j = c.local(I32);
   const rowX = c.local(I32), rowY = c.local(I32), pa = c.local(I32), py = c.local(I32);
   const pk = c.local(I32), pb = c.local(I32), pyj = c.local(I32);
+  const baseX = c.local(I32), baseY = c.local(I32);
   const a = c.local(V128);
   const av = Array.from({ length: MR }, () => c.local(V128));
   const bv = Array.from({ length: NR / 4 }, () => c.local(V128));
@@ -130,14 +131,14 @@ export const emitConv = (
    * Reduction step `u` of a tile of `mr` pixels by `nv` vectors; `quad`: the input floats of
    * steps `u - u % 4 ..` were loaded as one vector per pixel, and lane `u % 4` is splat.
    */
-  const step = (mr: number, nv: number, u: number, quad: boolean) => {
+  const step = (mr: number, nv: number, u: number, quad: boolean, ps: number) => {
     for (let v = 0; v < nv; v++) c.get(pb).v128Load((u * nv + v) * 16).set(bv[v]);
     if (quad && u % 4 === 0) {
-      for (let i = 0; i < mr; i++) c.get(pk).v128Load((i * sw * ci + u) * f).set(av[i]);
+      for (let i = 0; i < mr; i++) c.get(pk).v128Load((i * ps + u) * f).set(av[i]);
     }
     for (let i = 0; i < mr; i++) {
       if (quad) c.get(av[i]).get(av[i]).f32x4SplatLane(u % 4).set(a);
-      else c.get(pk).v128Load32Splat((i * sw * ci + u) * f).set(a);
+      else c.get(pk).v128Load32Splat((i * ps + u) * f).set(a);
       for (let v = 0; v < nv; v++) {
         if (fused) c.get(a).get(bv[v]).get(acc[i][v]).f32x4RelaxedMadd();
         else c.get(a).get(bv[v]).f32x4Mul().get(acc[i][v]).f32x4Add();
@@ -146,12 +147,15 @@ export const emitConv = (
     }
   };
 
-  /** The output tile of `mr` pixels at `pa`/`pyj` by one panel of `valid` channels. */
-  const panel = (mr: number, width: number, valid: number) => {
+  /**
+   * The output tile of `mr` pixels at `pa`/`pyj` by one panel of `valid` channels; pixel `i` is
+   * `i * ps` input floats and `i * qs` output floats from the first.
+   */
+  const panel = (mr: number, width: number, valid: number, ps: number, qs: number) => {
     const nv = width / 4;
     for (let i = 0; i < mr; i++) {
       for (let v = 0; v < nv; v++) {
-        const at = (i * co + v * 4) * f;
+        const at = (i * qs + v * 4) * f;
         if (!accumulate) c.v128Zero();
         else if (v * 4 + 4 <= valid) c.get(pyj).v128Load(at);
         else {
@@ -166,15 +170,15 @@ export const emitConv = (
     c.get(pa).set(pk);
     c.forRange(ky, kh, () => {
       c.forRange(j, Math.floor(run / UNROLL), () => {
-        for (let u = 0; u < UNROLL; u++) step(mr, nv, u, quads);
+        for (let u = 0; u < UNROLL; u++) step(mr, nv, u, quads, ps);
         c.bump(pk, UNROLL * f).bump(pb, UNROLL * width * f);
       });
-      for (let u = 0; u < run % UNROLL; u++) step(mr, nv, u, false);
+      for (let u = 0; u < run % UNROLL; u++) step(mr, nv, u, false, ps);
       c.bump(pk, (run % UNROLL) * f + (wx - kw) * ci * f).bump(pb, (run % UNROLL) * width * f);
     });
     for (let i = 0; i < mr; i++) {
       for (let v = 0; v < nv; v++) {
-        const at = (i * co + v * 4) * f;
+        const at = (i * qs + v * 4) * f;
         if (v * 4 + 4 <= valid) c.get(pyj).get(acc[i][v]).v128Store(at);
         else {
           for (let l = 0; v * 4 + l < valid; l++) {
@@ -185,29 +189,44 @@ export const emitConv = (
     }
   };
 
-  /** The tile of `mr` pixels at `pa`/`py` over every panel of output channels. */
-  const tile = (mr: number) => {
+  /**
+   * The tile of `mr` pixels at `pa`/`py` over every panel of output channels: neighbours in a row
+   * by default, in a column (`ps`, `qs`: a row's input and output floats) for the rows' tails.
+   */
+  const tile = (mr: number, ps = sw * ci, qs = co) => {
     const panels = panelsOf(co, NR);
     const full = panels.filter((p) => p.valid === NR).length;
     c.get(W).set(pb).get(py).set(pyj);
     c.forRange(jn, full, () => {
-      panel(mr, NR, NR);
+      panel(mr, NR, NR, ps, qs);
       c.bump(pyj, NR * f);
     });
-    for (const p of panels.slice(full)) panel(mr, p.width, p.valid);
+    for (const p of panels.slice(full)) panel(mr, p.width, p.valid, ps, qs);
   };
 
+  // Each row's full tiles of MR pixels, then the `ow % MR` columns left over, each in tiles of MR
+  // rows (a row of 17 is 4 tiles and a column, not 4 tiles and a tile of one pixel per row).
+  const tail = ow % MR;
   c.get(X).set(rowX).get(Y).set(rowY);
   c.forLocal(img, N, () => {
+    c.get(rowX).set(baseX).get(rowY).set(baseY);
     c.forRange(oy, oh, () => {
       c.get(rowX).set(pa).get(rowY).set(py);
       c.forRange(t, Math.floor(ow / MR), () => {
         tile(MR);
         c.bump(pa, MR * sw * ci * f).bump(py, MR * co * f);
       });
-      if (ow % MR) tile(ow % MR);
       c.bump(rowX, sh * wx * ci * f).bump(rowY, ow * co * f);
     });
+    for (let cx = ow - tail; cx < ow; cx++) {
+      const [ps, qs] = [sh * wx * ci, ow * co];
+      c.get(baseX).i32(cx * sw * ci * f).add().set(pa).get(baseY).i32(cx * co * f).add().set(py);
+      c.forRange(t, Math.floor(oh / MR), () => {
+        tile(MR, ps, qs);
+        c.bump(pa, MR * ps * f).bump(py, MR * qs * f);
+      });
+      if (oh % MR) tile(oh % MR, ps, qs);
+    }
     // rowX advanced oh * sh rows; move it to the next image
     c.bump(rowX, (hx - oh * sh) * wx * ci * f);
   });
