@@ -79,6 +79,27 @@ const perSample = async (draw: () => tf.Tensor) => {
   return median(times);
 };
 
+/**
+ * Multiply-adds per point of the matrix products in one call of `f` on 256 points: a product of
+ * `[b, m, k]` and `[b, k, n]` is `b m n k`, and `k^2 b = |A| |B| / |C|` whichever operand is
+ * transposed. The work a density evaluation cannot avoid, beside what it costs.
+ */
+const matmulMacs = async (f: (x: tf.Tensor2D) => tf.Tensor1D) => {
+  const x = testPoints({ ...nvpRun.settings, run: { ...nvpRun.settings.run, testSize: 256 } });
+  const info = await tf.profile(() => f(x));
+  x.dispose();
+  const size = (s: number[]) => s.reduce((p, q) => p * q, 1);
+  let macs = 0;
+  for (const k of info.kernels) {
+    if (!/MatMul/.test(k.name)) continue;
+    const [a, b] = k.inputShapes as number[][];
+    const c = k.outputShapes[0] as number[];
+    const batch = c.length > 2 ? size(c.slice(0, -2)) : 1;
+    macs += size(c) * Math.sqrt((size(a) * size(b)) / (size(c) * batch));
+  }
+  return macs / 256;
+};
+
 const K = nhfRun.settings.run.iwSamples;
 const nvp = await perPoint((x) => testLogLikelihood(nvpRun.settings, nvpRun.state.params, x));
 const nhf1 = await perPoint((x) => testLogLikelihood(nhfRun.settings, nhfRun.state.params, x, 1));
@@ -97,6 +118,14 @@ const nhfSample = await perSample(() =>
 
 console.log(
   `${backend.report}; target ${nhfRun.settings.data.target}; ${points} test points; medians of ${reps}\n`,
+);
+const nvpMacs = await matmulMacs((x) => testLogLikelihood(nvpRun.settings, nvpRun.state.params, x));
+const nhfMacs = await matmulMacs((x) =>
+  testLogLikelihood(nhfRun.settings, nhfRun.state.params, x, 1)
+);
+console.log(
+  `matrix products per density evaluation: RealNVP ${nvpMacs.toFixed(0)} multiply-adds per ` +
+    `point, NHF (K = 1) ${nhfMacs.toFixed(0)} (${(nhfMacs / nvpMacs).toFixed(1)}x)\n`,
 );
 console.log(
   "| model | steps | test log-likelihood | ms per density evaluation | ratio | ms per sample | ratio |",

@@ -9,10 +9,12 @@ import { E } from "../lib/deps/fp.ts";
 import { HGN_RECIPES, type HgnConfig } from "../lib/models/hgn/config.ts";
 import type { BackendRequest } from "../lib/tensor/backend.ts";
 import type { NoiseMode } from "../lib/data/dataset.ts";
+import type { Manifest } from "../lib/data/format.ts";
 import { flagTerms, intFlag, numberFlag, type Options, UsageError } from "./usage.ts";
 import { defaultThreads } from "../lib/runs/fit.ts";
 import {
   checkMemory,
+  datasetChoices,
   type HgnRunChoices,
   hgnRunSettings,
   type RunSettings,
@@ -21,6 +23,7 @@ import {
 
 /** The flag that gives each setting a validation message can name. */
 export const SETTING_FLAGS: Readonly<Record<string, string>> = {
+  "data.dir": "--data",
   "data.system": "--system",
   "data.seed": "--data-seed",
   "data.noiseMode": "--noise-mode",
@@ -32,6 +35,7 @@ export const SETTING_FLAGS: Readonly<Record<string, string>> = {
   "geco.learningRate": "--geco-lr",
   "geco.init": "--geco-init",
   "geco.tolerance": "--geco-tolerance",
+  "objective.model.size": "--size",
   "objective.model.rolloutSteps": "--rollout-steps",
   "objective.curriculum.from": "--rollout-start",
   "objective.curriculum.hold": "--rollout-hold",
@@ -138,9 +142,13 @@ export type TrainFlags = {
 };
 
 /**
- * Builds and validates run settings from flags; a `UsageError` listing every problem.
+ * Builds and validates run settings from flags (on the dataset of `--data`, given its manifest:
+ * see `datasetChoices`); a `UsageError` listing every problem.
  */
-export const settingsFromFlags = (flags: TrainFlags): RunSettings => {
+export const settingsFromFlags = (
+  flags: TrainFlags,
+  manifest?: Pick<Manifest, "spec" | "splits">,
+): RunSettings => {
   const preset = flags.preset ?? "small";
   if (preset !== "small" && preset !== "paper") {
     throw new UsageError(`--preset must be small or paper, got '${preset}'`);
@@ -229,7 +237,11 @@ export const settingsFromFlags = (flags: TrainFlags): RunSettings => {
     },
   };
   try {
-    return hgnRunSettings(choices);
+    return hgnRunSettings(
+      flags.data !== undefined && manifest !== undefined
+        ? datasetChoices(choices, flags.data, manifest)
+        : choices,
+    );
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(flagMessage(e.message));
     throw e;

@@ -114,52 +114,6 @@ const resumeSettings = async (
   return checkedSettings(settings);
 };
 
-/**
- * Settings for `--data DIR`: the dataset's system, seed, noise, size and training count; a flag
- * given explicitly that contradicts the manifest is an error.
- */
-const dataSettings = async (
-  flags: ReturnType<typeof parseFlags<typeof trainOptions>>,
-  settings: RunSettings,
-): Promise<RunSettings> => {
-  const dir = settings.data.dir!;
-  const { spec, splits } = (await openDataset(dir)).manifest;
-  const given: [keyof typeof trainOptions, unknown, unknown][] = [
-    ["system", flags.system, spec.system],
-    ["data-seed", flags["data-seed"] && Number(flags["data-seed"]), spec.seed],
-    ["noise-mode", flags["noise-mode"], spec.noise.mode],
-    ["noise-std", flags["noise-std"] && Number(flags["noise-std"]), spec.noise.std],
-    ["size", flags.size && Number(flags.size), spec.render.size],
-    ["train-size", flags["train-size"] && Number(flags["train-size"]), splits.train.count],
-  ];
-  const clash = given.filter(([, flag, actual]) => flag !== undefined && flag !== actual);
-  if (clash.length > 0) {
-    throw new UsageError(
-      `--data ${dir}: ${
-        clash.map(([k, flag, actual]) => `--${k} ${flag} contradicts the dataset's ${actual}`)
-          .join("; ")
-      } (drop the flag: the dataset's value is used)`,
-    );
-  }
-  const out: RunSettings = {
-    ...settings,
-    objective: {
-      ...settings.objective,
-      model: { ...settings.objective.model, size: spec.render.size },
-    },
-    train: { ...settings.train, trainSize: splits.train.count },
-    data: {
-      dir,
-      system: spec.system,
-      seed: spec.seed,
-      noiseMode: spec.noise.mode,
-      noiseStd: spec.noise.std,
-    },
-    run: { ...settings.run, testSize: Math.min(settings.run.testSize, splits.test.count) },
-  };
-  return checkedSettings(out);
-};
-
 /** The closing work's lines: status lines as `train: ...`, results as they are. */
 const trainLog: RunLog = (line: string, kind: "status" | "result"): void =>
   console.log(kind === "status" ? `train: ${line}` : line);
@@ -176,7 +130,9 @@ export const run = async (argv: string[]): Promise<number> => {
     settings = await resumeSettings(flags, flags.resume);
   } else {
     settings = settingsFromFlags(flags);
-    if (settings.data.dir !== undefined) settings = await dataSettings(flags, settings);
+    if (flags.data !== undefined) {
+      settings = settingsFromFlags(flags, (await openDataset(flags.data)).manifest);
+    }
   }
   checkMemoryFlags(settings, Deno.systemMemoryInfo().total);
   const reader = await openReader(settings);

@@ -13,6 +13,7 @@ import type { GecoConfig } from "../train/constrained.ts";
 import { type BackendRequest, backendRequests } from "../tensor/backend.ts";
 import { systems } from "../systems/registry.ts";
 import type { NoiseMode } from "../data/dataset.ts";
+import type { Manifest } from "../data/format.ts";
 import { defaultThreads, type RunSchedule } from "./fit.ts";
 
 /** The config.json version this code writes and reads. */
@@ -353,4 +354,58 @@ export const hgnRunSettings = (c: HgnRunChoices = {}): RunSettings => {
   const problems = validateSettings(settings);
   if (E.isLeft(problems)) throw new RangeError(problems.left.join("; "));
   return settings;
+};
+
+/**
+ * The choices of a run on the dataset folder `dir` with this manifest: the dataset's system,
+ * seed, noise, image size and training count replace the recipe's, and the test count is at most
+ * the dataset's. A choice made explicitly that contradicts the dataset is a `RangeError` naming
+ * every clash, each by its setting (nothing is silently overridden).
+ *
+ * @example
+ * ```ts ignore
+ * const { manifest } = await openDataset("data/pendulum");
+ * const s = hgnRunSettings(datasetChoices({ steps: 300 }, "data/pendulum", manifest));
+ * ```
+ */
+export const datasetChoices = (
+  c: HgnRunChoices,
+  dir: string,
+  manifest: Pick<Manifest, "spec" | "splits">,
+): HgnRunChoices => {
+  const { spec, splits } = manifest;
+  const given: [string, unknown, unknown][] = [
+    ["data.system", c.data?.system ?? c.system, spec.system],
+    ["data.seed", c.data?.seed, spec.seed],
+    ["data.noiseMode", c.data?.noiseMode, spec.noise.mode],
+    ["data.noiseStd", c.data?.noiseStd, spec.noise.std],
+    ["objective.model.size", c.model?.size, spec.render.size],
+    ["train.trainSize", c.train?.trainSize, splits.train.count],
+  ];
+  const clash = given.filter(([, chosen, actual]) => chosen !== undefined && chosen !== actual);
+  if (clash.length > 0) {
+    throw new RangeError(
+      `data.dir ${dir}: ${
+        clash.map(([k, chosen, actual]) => `${k} ${chosen} contradicts the dataset's ${actual}`)
+          .join("; ")
+      } (left out, the dataset's value is used)`,
+    );
+  }
+  const preset = HGN_RECIPES[c.preset ?? "small"];
+  return {
+    ...c,
+    model: { ...c.model, size: spec.render.size },
+    train: { ...c.train, trainSize: splits.train.count },
+    data: {
+      dir,
+      system: spec.system,
+      seed: spec.seed,
+      noiseMode: spec.noise.mode,
+      noiseStd: spec.noise.std,
+    },
+    run: {
+      ...c.run,
+      testSize: Math.min(c.run?.testSize ?? preset?.testSize ?? Infinity, splits.test.count),
+    },
+  };
 };

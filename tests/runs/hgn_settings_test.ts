@@ -2,7 +2,13 @@
 // flag for every path it names, so no message on the command line speaks of paths.
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { E } from "../../lib/deps/fp.ts";
-import { checkMemory, type RunSettings, validateSettings } from "../../lib/runs/hgn_settings.ts";
+import {
+  checkMemory,
+  datasetChoices,
+  hgnRunSettings,
+  type RunSettings,
+  validateSettings,
+} from "../../lib/runs/hgn_settings.ts";
 import { flagMessage, SETTING_FLAGS, settingsFromFlags } from "../../cli/hgn_settings.ts";
 
 const base: RunSettings = settingsFromFlags({ threads: "1" });
@@ -66,4 +72,53 @@ Deno.test("checkMemory: too large a batch names the setting and what fits", () =
         .test(e.message),
   );
   deepStrictEqual(checkMemory(base, 2 ** 40), undefined);
+});
+
+/** The parts of a manifest a run takes from its dataset. */
+const manifest = {
+  spec: {
+    system: "pendulum",
+    seed: 7,
+    noise: { mode: "initial", std: 0.05 },
+    render: { size: 64 },
+  },
+  splits: { train: { count: 40 }, test: { count: 5 } },
+} as unknown as Parameters<typeof datasetChoices>[2];
+
+Deno.test("datasetChoices: the dataset fixes system, seed, noise, size and counts; a clash is named", () => {
+  const s = hgnRunSettings(datasetChoices({ steps: 20, run: { threads: 1 } }, "d", manifest));
+  deepStrictEqual(s.data, {
+    dir: "d",
+    system: "pendulum",
+    seed: 7,
+    noiseMode: "initial",
+    noiseStd: 0.05,
+  });
+  strictEqual(s.objective.model.size, 64);
+  strictEqual(s.train.trainSize, 40);
+  strictEqual(s.run.testSize, 5); // the recipe's test count, capped by the dataset's
+  // the choices the dataset agrees with are accepted
+  const agreeing = { system: "pendulum", data: { seed: 7 }, model: { size: 64 } };
+  strictEqual(datasetChoices(agreeing, "d", manifest).data?.seed, 7);
+  // every contradicting choice in one message, each by its setting, which the CLI shows as flags
+  throws(
+    () =>
+      datasetChoices(
+        { system: "mass-spring", data: { noiseStd: 0.1 }, train: { trainSize: 30 } },
+        "d",
+        manifest,
+      ),
+    (e) => {
+      ok(e instanceof RangeError);
+      ok(
+        /^data\.dir d: data\.system mass-spring contradicts the dataset's pendulum; /.test(
+          e.message,
+        ),
+      );
+      ok(/data\.noiseStd 0\.1 contradicts the dataset's 0\.05; /.test(e.message));
+      ok(/train\.trainSize 30 contradicts the dataset's 40 /.test(e.message));
+      ok(!PATH.test(flagMessage(e.message)), flagMessage(e.message));
+      return true;
+    },
+  );
 });
