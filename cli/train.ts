@@ -129,7 +129,7 @@ export const run = async (argv: string[]): Promise<number> => {
   if (flags.resume !== undefined) {
     settings = await resumeSettings(flags, flags.resume);
   } else {
-    settings = settingsFromFlags(flags);
+    settings = settingsFromFlags(flags); // flag mistakes are reported before the dataset is read
     if (flags.data !== undefined) {
       settings = settingsFromFlags(flags, (await openDataset(flags.data)).manifest);
     }

@@ -541,39 +541,27 @@ export const conv2dKernel = (
         run(xPtr, backend.typedArrayFromHeap(out).byteOffset + b0 * oh * ow * co * 4, count);
       }
     };
-    if (!winograd && (options.rowBlocks ?? rowBlocksApply(shape, tiling.nr))) {
-      // row ky's filter packed at ky * rowLength; the kernel of one row reads the input from
-      // row ky on, the first pass writes the output and the others add to it
-      const run = kw * ci, rowLength = packedFilterLength(run, co, tiling.nr);
+    if (!winograd) {
+      // in `parts` passes of `kh / parts` filter rows (one pass, or one row at a time): part p's
+      // filter packed at p * partLength, its kernel reading the input from row p on; the first
+      // pass writes the output and the others add to it
+      const parts = (options.rowBlocks ?? rowBlocksApply(shape, tiling.nr)) ? kh : 1;
+      const part = { ...shape, kh: kh / parts };
+      const floats = part.kh * kw * ci, partLength = packedFilterLength(floats, co, tiling.nr);
       const packed = wasm.HEAPF32.subarray(scratch / 4, (scratch + wBytes) / 4);
       const ws = weights();
-      for (let ky = 0; ky < kh; ky++) {
-        packFilter(
-          ws.subarray(ky * run * co, (ky + 1) * run * co),
-          run,
-          co,
-          packed.subarray(ky * rowLength, (ky + 1) * rowLength),
-          tiling.nr,
-        );
+      for (let p = 0; p < parts; p++) {
+        const to = packed.subarray(p * partLength, (p + 1) * partLength);
+        packFilter(ws.subarray(p * floats * co, (p + 1) * floats * co), floats, co, to, tiling.nr);
       }
-      const row = { ...shape, kh: 1 };
-      const first = kernelFor(row, tiling, wasm.asm.memory);
-      const rest = kernelFor(row, tiling, wasm.asm.memory, true);
+      const first = kernelFor(part, tiling, wasm.asm.memory);
+      const rest = parts > 1 ? kernelFor(part, tiling, wasm.asm.memory, true) : first;
       eachChunk((xPtr, yPtr, count) => {
-        for (let ky = 0; ky < kh; ky++) {
-          (ky === 0 ? first : rest)(
-            xPtr + ky * wx * ci * 4,
-            scratch + ky * rowLength * 4,
-            yPtr,
-            count,
-          );
+        for (let p = 0; p < parts; p++) {
+          const fn = p === 0 ? first : rest;
+          fn(xPtr + p * part.kh * wx * ci * 4, scratch + p * partLength * 4, yPtr, count);
         }
       });
-    } else if (!winograd) {
-      const packed = wasm.HEAPF32.subarray(scratch / 4, (scratch + wBytes) / 4);
-      packFilter(weights(), k, co, packed, tiling.nr);
-      const fn = kernelFor(shape, tiling, wasm.asm.memory);
-      eachChunk((xPtr, yPtr, count) => fn(xPtr, scratch, yPtr, count));
     } else if (!winogradConv(wasm, shape, weights, eachChunk)) {
       backend.disposeData(out.dataId);
       return fallback.kernelFunc(params);
