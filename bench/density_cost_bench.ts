@@ -3,7 +3,8 @@
  * the same process on the same backend, beside the quality each reached (test log-likelihood on
  * the same points): the issue's "cost at equal quality" is read off runs of comparable quality.
  * NHF's density is a bound whose cost grows with its momentum draws `K`, so it is timed for
- * `K = 1` (the ELBO) and for the run's `K`.
+ * `K = 1` (the ELBO) and for the run's `K`; the ELBO also with tfjs-wasm's own `Softplus` kernel
+ * in place of ours (lib/tensor/softplus_kernel.ts), to show what that kernel buys.
  *
  * Usage (heavy: alone on the machine):
  *   deno run -A bench/density_cost_bench.ts --nhf runs/nhf-... --realnvp runs/realnvp-... \
@@ -12,7 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { tf, useBackend } from "@hamiltonian/hgn/tensor";
+import { stockWasmKernels, tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { loadDensityRun, testLogLikelihood, testPoints } from "@hamiltonian/hgn/runs";
 import { type NhfConfig, type NhfParams, sampleNhf } from "@hamiltonian/hgn/models/nhf";
 import {
@@ -103,6 +104,23 @@ const matmulMacs = async (f: (x: tf.Tensor2D) => tf.Tensor1D) => {
 const K = nhfRun.settings.run.iwSamples;
 const nvp = await perPoint((x) => testLogLikelihood(nvpRun.settings, nvpRun.state.params, x));
 const nhf1 = await perPoint((x) => testLogLikelihood(nhfRun.settings, nhfRun.state.params, x, 1));
+/** `f` run with tfjs-wasm's own `Softplus` kernel in place of ours. */
+const withStockSoftplus = async <T>(f: () => Promise<T>): Promise<T> => {
+  const [stock, ours] = [stockWasmKernels.Softplus!, tf.getKernel("Softplus", "wasm")!];
+  const use = (k: tf.KernelConfig) => {
+    tf.unregisterKernel("Softplus", "wasm");
+    tf.registerKernel(k);
+  };
+  use(stock);
+  try {
+    return await f();
+  } finally {
+    use(ours);
+  }
+};
+const nhf1Stock = await withStockSoftplus(() =>
+  perPoint((x) => testLogLikelihood(nhfRun.settings, nhfRun.state.params, x, 1))
+);
 const nhfK = await perPoint((x) => testLogLikelihood(nhfRun.settings, nhfRun.state.params, x, K));
 const nvpSample = await perSample(() =>
   sampleRealNvp(
@@ -139,4 +157,11 @@ const row = (name: string, steps: number, ll: number, ms: number, sample: number
   );
 row("RealNVP (exact)", nvpRun.state.step, nvp.mean, nvp.ms, nvpSample);
 row("NHF, ELBO (K = 1)", nhfRun.state.step, nhf1.mean, nhf1.ms, nhfSample);
+row(
+  "NHF, ELBO (K = 1), stock Softplus",
+  nhfRun.state.step,
+  nhf1Stock.mean,
+  nhf1Stock.ms,
+  undefined,
+);
 row(`NHF, IW bound (K = ${K})`, nhfRun.state.step, nhfK.mean, nhfK.ms, undefined);

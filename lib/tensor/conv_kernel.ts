@@ -31,7 +31,7 @@
  * @module
  */
 import { tf } from "../deps/tf.ts";
-import { Code, hasRelaxedSimd, I32, moduleBytes, V128 } from "./wasm_emit.ts";
+import { Code, compileOn, hasRelaxedSimd, I32, V128 } from "./wasm_emit.ts";
 import {
   emitWinogradInput,
   emitWinogradOutput,
@@ -276,30 +276,10 @@ interface WasmBackend {
   disposeData(dataId: tf.DataId): boolean;
 }
 
-/** Compiled modules' exports by memory (one per wasm backend), then by what they were made for. */
-const compiled = new WeakMap<WebAssembly.Memory, Map<string, WebAssembly.Exports>>();
 let fusedSimd: boolean | undefined;
 
 /** Whether the emitted kernels use fused multiply-add (relaxed SIMD validates here). */
 export const convUsesFma = (): boolean => fusedSimd ??= hasRelaxedSimd();
-
-/** The exports of the module `emit()` makes, on `memory`, cached by `key` (at most 512 kept). */
-const compile = (
-  memory: WebAssembly.Memory,
-  key: string,
-  emit: () => Parameters<typeof moduleBytes>[0],
-): WebAssembly.Exports => {
-  let cache = compiled.get(memory);
-  if (!cache) compiled.set(memory, cache = new Map());
-  let exports = cache.get(key);
-  if (!exports) {
-    const module = new WebAssembly.Module(moduleBytes(emit()));
-    exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    if (cache.size >= 512) cache.clear();
-    cache.set(key, exports);
-  }
-  return exports;
-};
 
 /** The compiled direct kernel for `shape` on `memory` (adding to its output: `accumulate`). */
 const kernelFor = (
@@ -308,7 +288,7 @@ const kernelFor = (
   memory: WebAssembly.Memory,
   accumulate = false,
 ) =>
-  compile(memory, JSON.stringify(["conv", shape, tiling, accumulate]), () => [
+  compileOn(memory, JSON.stringify(["conv", shape, tiling, accumulate]), () => [
     { name: "conv", code: emitConv(shape, convUsesFma(), tiling, accumulate) },
   ]).conv as ConvFunction;
 
@@ -368,7 +348,7 @@ const transformsFor = (
   ow: number,
   memory: WebAssembly.Memory,
 ) => {
-  const e = compile(memory, JSON.stringify(["winograd", ci, co, wx, ow]), () => [
+  const e = compileOn(memory, JSON.stringify(["winograd", ci, co, wx, ow]), () => [
     { name: "input", code: emitWinogradInput(ci, wx) },
     { name: "output", code: emitWinogradOutput(co, ow) },
   ]);

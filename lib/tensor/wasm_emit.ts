@@ -5,7 +5,8 @@
  * there is no toolchain, no committed binary and nothing to drift from its source.
  *
  * Only what the kernels need is here: i32 arithmetic and control flow, f32 and v128 loads and
- * stores, f32x4 arithmetic and the relaxed-SIMD fused multiply-add.
+ * stores, f32x4 arithmetic, comparisons and rounding, the i32x4 lane arithmetic of exponent bits,
+ * and the relaxed-SIMD fused multiply-add.
  *
  * @module
  */
@@ -176,6 +177,82 @@ export class Code {
   f32x4Mul(): this {
     return this.simd(0xe6);
   }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
+  /** Lane-wise minimum, NaN if either lane is NaN. */
+  f32x4Min(): this {
+    return this.simd(0xe8);
+  }
+  /** Lane-wise maximum, NaN if either lane is NaN. */
+  f32x4Max(): this {
+    return this.simd(0xe9);
+  }
+  /** `a < b ? b : a` lane-wise (pseudo-maximum: one instruction on x64; NaN in `a` is kept). */
+  f32x4Pmax(): this {
+    return this.simd(0xeb);
+  }
+  /** `b < a ? b : a` lane-wise (pseudo-minimum: one instruction on x64; NaN in `a` is kept). */
+  f32x4Pmin(): this {
+    return this.simd(0xea);
+  }
+  v128Or(): this {
+    return this.simd(0x50);
+  }
+  f32x4Abs(): this {
+    return this.simd(0xe0);
+  }
+  f32x4Neg(): this {
+    return this.simd(0xe1);
+  }
+  /** Rounds each lane to the nearest integer, ties to even. */
+  f32x4Nearest(): this {
+    return this.simd(0x6a);
+  }
+  /** Lane masks (all ones or all zeros) of `a < b`. */
+  f32x4Lt(): this {
+    return this.simd(0x43);
+  }
+  /** `v` in all four lanes (`v128.const`). */
+  f32x4Const(v: number): this {
+    const bytes = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
+    return this.simd(0x0c, ...bytes);
+  }
+  /** `a & ~b` */
+  v128AndNot(): this {
+    return this.simd(0x4f);
+  }
+  /** Bits of `a` where the mask `m` (on top) is set, of `b` elsewhere, for `a, b, m` on the stack. */
+  v128Bitselect(): this {
+    return this.simd(0x52);
+  }
+  /** Each f32 lane to i32, truncated, saturating (NaN to 0). */
+  i32x4TruncSatF32x4S(): this {
+    return this.simd(0xf8);
+  }
+  /** Each i32 lane back to f32. */
+  f32x4ConvertI32x4S(): this {
+    return this.simd(0xfa);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
+  i32x4Sub(): this {
+    return this.simd(0xb1);
+  }
+  /** Each i32 lane shifted left by the i32 on top of the stack. */
+  i32x4Shl(): this {
+    return this.simd(0xab);
+  }
+  /** Each i32 lane shifted right, arithmetically, by the i32 on top of the stack. */
+  i32x4ShrS(): this {
+    return this.simd(0xac);
+  }
+  /** `n` in all four i32 lanes (`v128.const`). */
+  i32x4Const(n: number): this {
+    const bytes = new Uint8Array(new Int32Array([n, n, n, n]).buffer);
+    return this.simd(0x0c, ...bytes);
+  }
   /** `a * b + c` for `a, b, c` on the stack, fused where the engine fuses (relaxed SIMD). */
   f32x4RelaxedMadd(): this {
     return this.simd(0x105);
@@ -231,4 +308,28 @@ export const hasRelaxedSimd = (): boolean => {
   const code = new Code(1);
   code.v128Zero().v128Zero().v128Zero().f32x4RelaxedMadd().drop();
   return WebAssembly.validate(moduleBytes([{ name: "f", code }]));
+};
+
+/** Compiled modules' exports by memory (one per wasm backend), then by what they were made for. */
+const compiled = new WeakMap<WebAssembly.Memory, Map<string, WebAssembly.Exports>>();
+
+/**
+ * The exports of the module of `emit()`'s functions instantiated on `memory`, compiled once per
+ * memory and `key` (what the functions were made for; at most 512 kept per memory).
+ */
+export const compileOn = (
+  memory: WebAssembly.Memory,
+  key: string,
+  emit: () => readonly WasmFunction[],
+): WebAssembly.Exports => {
+  let cache = compiled.get(memory);
+  if (!cache) compiled.set(memory, cache = new Map());
+  let exports = cache.get(key);
+  if (!exports) {
+    const module = new WebAssembly.Module(moduleBytes(emit()));
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    if (cache.size >= 512) cache.clear();
+    cache.set(key, exports);
+  }
+  return exports;
 };
