@@ -55,6 +55,7 @@ const reader = generatedReader(generator(datasetSpec({ system: "mass-spring" }))
   train: 256,
   test: 0,
 });
+const small = HGN_RECIPES.small;
 const cases: [string, Model<object, object, unknown>, object, () => unknown][] = [
   [
     "NHF (figure 10: 2 flow steps x 3 leapfrog, 128 units), batch 256",
@@ -81,10 +82,12 @@ const cases: [string, Model<object, object, unknown>, object, () => unknown][] =
     () => stateRates(reader, { seed: 0, batchSize: 256 }).batchAt(0),
   ],
   [
-    "HGN, small preset (batch 8, 10 steps, 6 frames scored)",
+    `HGN, small preset (batch 8, ${small.model.rolloutSteps} steps, ${small.framesPerUpdate} frames scored)`,
     hgn,
-    { model: HGN_RECIPES.small.model, framesPerUpdate: HGN_RECIPES.small.framesPerUpdate },
-    () => frameBatches(reader, { seed: 0, batchSize: 8, frames: 11 }).batchAt(0),
+    { model: small.model, framesPerUpdate: small.framesPerUpdate },
+    () =>
+      frameBatches(reader, { seed: 0, batchSize: 8, frames: small.model.rolloutSteps + 1 })
+        .batchAt(0),
   ],
   ...(a["no-paper"] ? [] : [[
     "HGN, paper-sized (batch 16, 32 px, 10 steps)",
