@@ -9,20 +9,20 @@
 import { E } from "../lib/deps/fp.ts";
 import { targets } from "../lib/data/targets.ts";
 import { claimRunDir } from "../lib/io/run.ts";
-import { NHF_2D, type NhfConfig } from "../lib/models/nhf/model.ts";
-import { REALNVP_2D } from "../lib/models/realnvp/model.ts";
+import type { NhfConfig } from "../lib/models/nhf/model.ts";
 import { useBackend } from "../lib/tensor/backend.ts";
 import { disposeState, type StepMetrics } from "../lib/train/state.ts";
-import { defaultThreads } from "../lib/runs/fit.ts";
+import { resumedSettings } from "../lib/runs/fit.ts";
 import {
   type DensityModel,
+  densityRunSettings,
   type DensitySettings,
   finishDensity,
   readDensitySettings,
   trainDensity,
   validateDensity,
 } from "../lib/runs/density.ts";
-import { consoleFit, signalStatus } from "./fit_run.ts";
+import { consoleFit, resumeFlags, signalStatus } from "./fit_run.ts";
 import { flagTerms, intFlag, numberFlag, type Options, parseFlags, UsageError } from "./usage.ts";
 
 /** The flag that gives each density setting a validation message can name. */
@@ -97,7 +97,7 @@ const NHF_ONLY = [
 ];
 const REALNVP_ONLY = ["layers"];
 
-/** Builds and validates the settings of a new run from flags. */
+/** Builds and validates the settings of a new run from flags (the defaults are the library's). */
 export const densitySettings = (model: DensityModel, flags: Flags): DensitySettings => {
   const foreign = (model === "nhf" ? REALNVP_ONLY : NHF_ONLY).filter((k) =>
     flags[k as keyof Flags] !== undefined
@@ -105,65 +105,57 @@ export const densitySettings = (model: DensityModel, flags: Flags): DensitySetti
   if (foreign.length > 0) {
     throw new UsageError(`--${foreign[0]} is not a flag of '${model}'`);
   }
-  const int = (name: keyof Flags, fallback: number, min = 1, max = 1_000_000_000) =>
-    intFlag(name, flags[name] as string | undefined, fallback, min, max);
-  const num = (name: keyof Flags, fallback: number) =>
-    numberFlag(name, flags[name] as string | undefined, fallback);
-  const target = flags.data ?? "mixture";
-  const dim = Object.hasOwn(targets, target) ? targets[target].dim : 2;
-  const hidden = int("hidden", 128, 1, 4096);
-  const steps = int("steps", 1000);
-  const lrDecay = num("lr-decay", 1);
+  const int = (name: keyof Flags, min = 1, max = 1_000_000_000) =>
+    flags[name] === undefined ? undefined : intFlag(name, flags[name] as string, 0, min, max);
+  const num = (name: keyof Flags) =>
+    flags[name] === undefined ? undefined : numberFlag(name, flags[name] as string, 0);
   const gecoFlags = ["geco-init", "geco-lr"].filter((k) => flags[k as keyof Flags] !== undefined);
   if (flags["geco-tolerance"] === undefined && gecoFlags.length > 0) {
     throw new UsageError(`--${gecoFlags[0]} needs --geco-tolerance (the Lagrange multiplier)`);
   }
-  const geco = flags["geco-tolerance"] === undefined ? {} : {
-    geco: {
-      tolerance: num("geco-tolerance", 0),
-      init: num("geco-init", 1),
-      learningRate: num("geco-lr", 1e-2),
-    },
-  };
-  const config: DensitySettings["config"] = model === "nhf"
+  const tolerance = num("geco-tolerance");
+  const config = model === "nhf"
     ? {
-      ...NHF_2D,
-      dim,
-      hidden,
-      flowSteps: int("flow-steps", NHF_2D.flowSteps, 1, 64),
-      leapfrogSteps: int("leapfrog-steps", NHF_2D.leapfrogSteps, 1, 64),
-      dt: num("dt", NHF_2D.dt),
-      prior: (flags.prior ?? NHF_2D.prior) as NhfConfig["prior"],
-      priorWidth: num("prior-width", NHF_2D.priorWidth),
-      priorSharpness: num("prior-sharpness", NHF_2D.priorSharpness),
-      ...geco,
+      hidden: int("hidden", 1, 4096),
+      flowSteps: int("flow-steps", 1, 64),
+      leapfrogSteps: int("leapfrog-steps", 1, 64),
+      dt: num("dt"),
+      prior: flags.prior as NhfConfig["prior"] | undefined,
+      priorWidth: num("prior-width"),
+      priorSharpness: num("prior-sharpness"),
     }
-    : { ...REALNVP_2D, dim, hidden, layers: int("layers", REALNVP_2D.layers, 1, 64) };
-  const settings: DensitySettings = {
-    version: 1,
-    kind: "density",
-    model,
-    config,
-    data: { target },
-    train: {
-      batchSize: int("batch-size", 256, 1, 1_000_000),
-      learningRate: num("lr", 1e-3),
-      seed: int("seed", 0, 0, 0xffffffff),
-      ...(lrDecay !== 1 ? { decay: { steps, final: lrDecay } } : {}),
-    },
-    run: {
-      steps,
-      minutes: num("minutes", 0),
-      logEvery: int("log-every", 10),
-      checkpointEvery: int("checkpoint-every", 200),
-      keep: int("keep", 3),
-      testSize: int("test-size", 2000, 1, 1_000_000),
-      iwSamples: int("iw-samples", 64, 1, 100_000),
-      backend: flags.backend ?? "auto",
-      threads: int("threads", defaultThreads(), 1, 256),
-    },
-  };
-  return checked(settings);
+    : { hidden: int("hidden", 1, 4096), layers: int("layers", 1, 64) };
+  const defined = <T extends object>(o: T): Partial<T> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  try {
+    return densityRunSettings(model, {
+      target: flags.data,
+      steps: int("steps"),
+      config: defined(config),
+      ...(tolerance === undefined ? {} : {
+        geco: { tolerance, ...defined({ init: num("geco-init"), learningRate: num("geco-lr") }) },
+      }),
+      train: defined({
+        batchSize: int("batch-size", 1, 1_000_000),
+        learningRate: num("lr"),
+        seed: int("seed", 0, 0xffffffff),
+        lrDecay: num("lr-decay"),
+      }),
+      run: defined({
+        minutes: num("minutes"),
+        logEvery: int("log-every"),
+        checkpointEvery: int("checkpoint-every"),
+        keep: int("keep"),
+        testSize: int("test-size", 1, 1_000_000),
+        iwSamples: int("iw-samples", 1, 100_000),
+        backend: flags.backend,
+        threads: int("threads", 1, 256),
+      }),
+    });
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(inFlags(e.message));
+    throw e;
+  }
 };
 
 const HELP = (model: DensityModel) =>
@@ -195,31 +187,8 @@ export const runDensity = async (model: DensityModel, argv: string[]): Promise<n
   }
   let settings: DensitySettings;
   if (flags.resume !== undefined) {
-    const allowed = new Set(["resume", "steps", "minutes", "backend", "threads"]);
-    const fixed = Object.keys(flags).filter((k) => !allowed.has(k));
-    if (fixed.length > 0) {
-      throw new UsageError(
-        `--${fixed[0]} cannot change on --resume; only --steps, --minutes, --backend and --threads`,
-      );
-    }
     const saved = await readDensitySettings(flags.resume, model);
-    settings = {
-      ...saved,
-      run: {
-        ...saved.run,
-        ...(flags.steps !== undefined
-          ? { steps: intFlag("steps", flags.steps, 1, 1, 1_000_000_000) }
-          : {}),
-        ...(flags.minutes !== undefined
-          ? { minutes: numberFlag("minutes", flags.minutes, 0) }
-          : {}),
-        ...(flags.backend !== undefined ? { backend: flags.backend } : {}),
-        ...(flags.threads !== undefined
-          ? { threads: intFlag("threads", flags.threads, 1, 1, 256) }
-          : {}),
-      },
-    };
-    checked(settings);
+    settings = checked(resumedSettings(saved, resumeFlags(flags)));
   } else {
     settings = densitySettings(model, flags);
   }

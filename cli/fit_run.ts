@@ -9,7 +9,7 @@
 import { SingleBar } from "../lib/deps/progress.ts";
 import type { StepMetrics } from "../lib/train/state.ts";
 import type { Params } from "../lib/tensor/params.ts";
-import { UsageError } from "./usage.ts";
+import { intFlag, numberFlag, UsageError } from "./usage.ts";
 import {
   claimRunFolder,
   type FitCallbacks,
@@ -18,6 +18,8 @@ import {
   type FitRunResult,
   type FitStop,
   NonFiniteRunError,
+  RESUME_CHANGES,
+  type ResumeChanges,
   tookOverMessage,
 } from "../lib/runs/fit.ts";
 import type { RunLock } from "../lib/runs/lock.ts";
@@ -39,6 +41,35 @@ export interface RunFitResult {
   /** the checkpoint written at the end */
   readonly checkpoint: string;
 }
+
+/**
+ * What `--resume` changes, from a model command's flags: `--steps`, `--minutes`, `--backend` and
+ * `--threads`. Any other flag given (other than at its default, in `defaults`) is a `UsageError`
+ * naming it: a resumed run keeps its config.json.
+ */
+export const resumeFlags = (
+  flags: Readonly<Record<string, unknown>>,
+  defaults: Readonly<Record<string, unknown>> = {},
+): ResumeChanges => {
+  const accepted = new Set<string>(["resume", "help", ...RESUME_CHANGES]);
+  const fixed = Object.entries(flags).filter(([k, v]) =>
+    !accepted.has(k) && v !== undefined && v !== defaults[k]
+  );
+  if (fixed.length > 0) {
+    throw new UsageError(
+      `--${
+        fixed[0][0]
+      } cannot change on --resume (the run keeps its config.json); with --resume only --steps, --minutes, --backend and --threads are accepted`,
+    );
+  }
+  const f = flags as { steps?: string; minutes?: string; backend?: string; threads?: string };
+  return {
+    steps: f.steps === undefined ? undefined : intFlag("steps", f.steps, 1),
+    minutes: f.minutes === undefined ? undefined : numberFlag("minutes", f.minutes, 0),
+    backend: f.backend === defaults.backend ? undefined : f.backend,
+    threads: f.threads === undefined ? undefined : intFlag("threads", f.threads, 1, 1, 256),
+  };
+};
 
 /** The exit status after a signal. */
 export const signalStatus = (signal: "SIGINT" | "SIGTERM"): number =>

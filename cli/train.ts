@@ -13,9 +13,9 @@ import { tf } from "../lib/deps/tf.ts";
 import { useBackend } from "../lib/tensor/backend.ts";
 import { disposeState, type StepMetrics } from "../lib/train/state.ts";
 import { claimRunDir } from "../lib/io/run.ts";
-import { consoleFit, signalStatus, takeRunLock } from "./fit_run.ts";
+import { consoleFit, resumeFlags, signalStatus, takeRunLock } from "./fit_run.ts";
 import { openDataset } from "../lib/io/dataset.ts";
-import { intFlag, parseFlags, UsageError } from "./usage.ts";
+import { parseFlags } from "./usage.ts";
 import {
   checkedSettings,
   checkMemoryFlags,
@@ -24,7 +24,7 @@ import {
 } from "./hgn_settings.ts";
 import type { RunSettings } from "../lib/runs/hgn_settings.ts";
 import { finishRun, openReader, readSettings, trainHgn } from "../lib/runs/hgn.ts";
-import type { RunLog } from "../lib/runs/fit.ts";
+import { resumedSettings, type RunLog } from "../lib/runs/fit.ts";
 
 /** One line for the command list. */
 export const summary = "train an HGN (default: mass-spring, 32 px, sized for a CPU)";
@@ -79,39 +79,11 @@ const resumeSettings = async (
   flags: ReturnType<typeof parseFlags<typeof trainOptions>>,
   dir: string,
 ): Promise<RunSettings> => {
-  const resumable = new Set(["resume", "steps", "minutes", "backend", "threads", "help"]);
-  const defaults: Record<string, unknown> = Object.fromEntries(
+  const defaults = Object.fromEntries(
     Object.entries(trainOptions).map(([k, o]) => [k, "default" in o ? o.default : undefined]),
   );
-  const fixed = Object.entries(flags).filter(([k, v]) => !resumable.has(k) && v !== defaults[k])
-    .map(([k]) => k);
-  if (fixed.length > 0) {
-    throw new UsageError(
-      `--${
-        fixed[0]
-      } cannot change on --resume (the run keeps its config.json); with --resume only --steps, --minutes, --backend and --threads are accepted`,
-    );
-  }
-  const saved = await readSettings(dir);
-  const settings: RunSettings = {
-    ...saved,
-    run: {
-      ...saved.run,
-      ...(flags.steps !== undefined
-        ? { steps: settingsFromFlags({ steps: flags.steps }).run.steps }
-        : {}),
-      ...(flags.minutes !== undefined
-        ? { minutes: settingsFromFlags({ minutes: flags.minutes }).run.minutes }
-        : {}),
-      ...(flags.backend !== undefined && flags.backend !== "auto"
-        ? { backend: flags.backend as RunSettings["run"]["backend"] }
-        : {}),
-      ...(flags.threads !== undefined
-        ? { threads: intFlag("threads", flags.threads, 1, 1, 256) }
-        : {}),
-    },
-  };
-  return checkedSettings(settings);
+  const changes = resumeFlags(flags, defaults);
+  return checkedSettings(resumedSettings(await readSettings(dir), changes));
 };
 
 /** The closing work's lines: status lines as `train: ...`, results as they are. */

@@ -21,18 +21,25 @@ import type { DensityEstimatorModel, Model } from "../models/model.ts";
 import {
   energyOf,
   nhf,
+  NHF_2D,
   type NhfConfig,
   type NhfParams,
   nhfSteps,
   samplePrior,
 } from "../models/nhf/model.ts";
-import { realNvp, type RealNvpConfig, type RealNvpParams } from "../models/realnvp/model.ts";
+import {
+  realNvp,
+  REALNVP_2D,
+  type RealNvpConfig,
+  type RealNvpParams,
+} from "../models/realnvp/model.ts";
 import { backendRequests } from "../tensor/backend.ts";
 import { constrained, type GecoConfig } from "../train/constrained.ts";
 import { targetBatches, targetTensor } from "../train/sources.ts";
 import { disposeState, initState, type TrainOptions, type TrainState } from "../train/state.ts";
 import { check, type Errors, validateAll } from "../core/validation.ts";
 import {
+  defaultThreads,
   type FitCallbacks,
   fitRun,
   type FitRunResult,
@@ -144,6 +151,91 @@ export const validateDensity = (s: DensitySettings): E.Either<Errors, DensitySet
       ]
       : []),
   ]);
+};
+
+/**
+ * What a script chooses for a density run; everything it leaves out is figure 10's recipe (the
+ * CLI's `nhf` and `realnvp` flags map one to one onto these).
+ */
+export interface DensityRunChoices {
+  /** a built-in target (default `mixture`, figure 10's); the model's `dim` follows it */
+  readonly target?: string;
+  /** total updates (default 1000) */
+  readonly steps?: number;
+  /** the model's hyperparameters over `NHF_2D` or `REALNVP_2D` */
+  readonly config?: Partial<NhfConfig> | Partial<RealNvpConfig>;
+  /** NHF: train under the paper's Lagrange multiplier (initial lambda 1, its rate 1e-2) */
+  readonly geco?: Partial<GecoConfig> & { readonly tolerance: number };
+  readonly train?: Partial<Omit<DensitySettings["train"], "decay">> & {
+    /** the learning rate's final fraction under cosine decay (1: constant) */
+    readonly lrDecay?: number;
+  };
+  readonly run?: Partial<Omit<DensitySettings["run"], "steps">>;
+}
+
+/**
+ * The settings of a density run from a script's choices, validated: a `RangeError` lists every
+ * problem, each naming its setting.
+ *
+ * @example
+ * ```ts
+ * import { densityRunSettings } from "@hamiltonian/hgn/runs";
+ * import { strictEqual, throws } from "node:assert/strict";
+ * const s = densityRunSettings("nhf", { target: "mixture6d", steps: 300 });
+ * strictEqual(s.config.dim, 6);
+ * strictEqual(s.run.iwSamples, 64);
+ * throws(() => densityRunSettings("realnvp", { train: { learningRate: 0 } }), /train\.learningRate must be > 0/);
+ * ```
+ */
+export const densityRunSettings = (
+  model: DensityModel,
+  c: DensityRunChoices = {},
+): DensitySettings => {
+  const target = c.target ?? "mixture";
+  const dim = Object.hasOwn(targets, target) ? targets[target].dim : 2;
+  const steps = c.steps ?? 1000;
+  const lrDecay = c.train?.lrDecay ?? 1;
+  if (model === "realnvp" && c.geco !== undefined) {
+    throw new RangeError("config.geco applies to NHF only");
+  }
+  const geco = c.geco === undefined ? {} : {
+    geco: {
+      tolerance: c.geco.tolerance,
+      init: c.geco.init ?? 1,
+      learningRate: c.geco.learningRate ?? 1e-2,
+    },
+  };
+  const config: DensitySettings["config"] = model === "nhf"
+    ? { ...NHF_2D, dim, ...c.config as Partial<NhfConfig>, ...geco }
+    : { ...REALNVP_2D, dim, ...c.config as Partial<RealNvpConfig> };
+  const r = c.run ?? {};
+  const settings: DensitySettings = {
+    version: 1,
+    kind: "density",
+    model,
+    config,
+    data: { target },
+    train: {
+      batchSize: c.train?.batchSize ?? 256,
+      learningRate: c.train?.learningRate ?? 1e-3,
+      seed: c.train?.seed ?? 0,
+      ...(lrDecay !== 1 ? { decay: { steps, final: lrDecay } } : {}),
+    },
+    run: {
+      steps,
+      minutes: r.minutes ?? 0,
+      logEvery: r.logEvery ?? 10,
+      checkpointEvery: r.checkpointEvery ?? 200,
+      keep: r.keep ?? 3,
+      testSize: r.testSize ?? 2000,
+      iwSamples: r.iwSamples ?? 64,
+      backend: r.backend ?? "auto",
+      threads: r.threads ?? defaultThreads(),
+    },
+  };
+  const problems = validateDensity(settings);
+  if (E.isLeft(problems)) throw new RangeError(problems.left.join("; "));
+  return settings;
 };
 
 /** The model record of a density run, whichever model it is. */

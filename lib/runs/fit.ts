@@ -96,6 +96,49 @@ export interface RunSchedule {
   readonly keep: number;
 }
 
+/** What may change when a run resumes: when it stops and where it runs, not what it learns. */
+export interface ResumeChanges {
+  readonly steps?: number;
+  readonly minutes?: number;
+  readonly backend?: string;
+  readonly threads?: number;
+}
+
+/** The names of {@link ResumeChanges}, for callers that check what else was asked. */
+export const RESUME_CHANGES: readonly (keyof ResumeChanges)[] = [
+  "steps",
+  "minutes",
+  "backend",
+  "threads",
+];
+
+/**
+ * A saved run's settings with `changes` applied to its `run` block (an undefined change keeps
+ * the saved value); the caller validates the result as it validates new settings.
+ *
+ * @example
+ * ```ts
+ * import { resumedSettings } from "@hamiltonian/hgn/runs";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const saved = { model: "x", run: { steps: 100, minutes: 0, backend: "wasm", threads: 2 } };
+ * deepStrictEqual(resumedSettings(saved, { steps: 300, backend: undefined }).run, {
+ *   steps: 300, minutes: 0, backend: "wasm", threads: 2,
+ * });
+ * ```
+ */
+export const resumedSettings = <S extends { readonly run: object }>(
+  saved: S,
+  changes: ResumeChanges,
+): S => ({
+  ...saved,
+  run: {
+    ...saved.run,
+    ...Object.fromEntries(
+      RESUME_CHANGES.flatMap((k) => changes[k] === undefined ? [] : [[k, changes[k]]]),
+    ),
+  },
+});
+
 /** Where workers import a record from: the caller's reference, else the record's own origin. */
 const workerModel = (
   model: { readonly name: string; readonly origin?: ModelRef },

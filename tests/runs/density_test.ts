@@ -1,15 +1,17 @@
-// A density run's settings from a script: validation names each setting by its path; a folder
-// that holds another kind of run is one line.
-import { ok, rejects } from "node:assert/strict";
+// A density run's settings from a script: the recipe's defaults under a script's choices;
+// validation names each setting by its path; a folder that holds another kind of run is one line.
+import { deepStrictEqual, ok, rejects, strictEqual, throws } from "node:assert/strict";
 import { join } from "node:path";
 import { E } from "../../lib/deps/fp.ts";
 import {
+  densityRunSettings,
   type DensitySettings,
   readDensitySettings,
   validateDensity,
 } from "../../lib/runs/density.ts";
 import { RunFolderError } from "../../lib/runs/fit.ts";
 import { NHF_2D } from "@hamiltonian/hgn/models/nhf";
+import { REALNVP_2D } from "@hamiltonian/hgn/models/realnvp";
 
 const base: DensitySettings = {
   version: 1,
@@ -59,4 +61,52 @@ Deno.test("readDensitySettings: another model's run, or not a run, is one line n
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("densityRunSettings: figure 10's recipe, the target's dimension, a script's choices over both", () => {
+  const nhf = densityRunSettings("nhf", { run: { threads: 1 } });
+  deepStrictEqual(nhf, {
+    version: 1,
+    kind: "density",
+    model: "nhf",
+    config: NHF_2D,
+    data: { target: "mixture" },
+    train: { batchSize: 256, learningRate: 1e-3, seed: 0 },
+    run: {
+      steps: 1000,
+      minutes: 0,
+      logEvery: 10,
+      checkpointEvery: 200,
+      keep: 3,
+      testSize: 2000,
+      iwSamples: 64,
+      backend: "auto",
+      threads: 1,
+    },
+  });
+  const nvp = densityRunSettings("realnvp", {
+    target: "mixture6d",
+    steps: 50,
+    config: { layers: 4 },
+    train: { lrDecay: 0.1 },
+  });
+  deepStrictEqual(nvp.config, { ...REALNVP_2D, dim: 6, layers: 4 });
+  deepStrictEqual(nvp.train.decay, { steps: 50, final: 0.1 });
+  const geco = densityRunSettings("nhf", { geco: { tolerance: -3 } }).config;
+  deepStrictEqual("geco" in geco && geco.geco, { tolerance: -3, init: 1, learningRate: 1e-2 });
+});
+
+Deno.test("densityRunSettings: every problem in one RangeError, each naming its setting", () => {
+  throws(
+    () => densityRunSettings("nhf", { target: "spiral", train: { learningRate: 0 } }),
+    (e: Error) =>
+      e instanceof RangeError && /data\.target/.test(e.message) &&
+      /train\.learningRate must be > 0/.test(e.message),
+  );
+  throws(
+    () => densityRunSettings("realnvp", { geco: { tolerance: 1 } }),
+    /config\.geco applies to NHF only/,
+  );
+  const backward = densityRunSettings("nhf", { config: { dt: -0.25 } }).config;
+  strictEqual("dt" in backward && backward.dt, -0.25);
 });

@@ -7,6 +7,7 @@ import {
   fitRun,
   NonFiniteRunError,
   readRunJson,
+  resumedSettings,
   resumeState,
   RunFolderError,
   type RunSchedule,
@@ -161,3 +162,16 @@ Deno.test("readRunJson: a folder that is not a run, or a config that is not JSON
       (e) => e instanceof RunFolderError && /not valid JSON/.test(e.message),
     );
   }));
+
+Deno.test("resumedSettings: only the run block's given changes; the rest as saved", () => {
+  const saved = {
+    model: { hidden: 8 },
+    run: { steps: 100, minutes: 5, backend: "wasm", threads: 2, keep: 3 },
+  };
+  const resumed = resumedSettings(saved, { steps: 300, threads: undefined, backend: "cpu" });
+  deepStrictEqual(resumed, {
+    model: { hidden: 8 },
+    run: { steps: 300, minutes: 5, backend: "cpu", threads: 2, keep: 3 },
+  });
+  deepStrictEqual(resumedSettings(saved, {}), saved);
+});
