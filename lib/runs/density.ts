@@ -48,6 +48,7 @@ import {
   RunFolderError,
   type RunLog,
   type RunSchedule,
+  runSchedule,
 } from "./fit.ts";
 
 /** Which density model. */
@@ -222,11 +223,7 @@ export const densityRunSettings = (
       ...(lrDecay !== 1 ? { decay: { steps, final: lrDecay } } : {}),
     },
     run: {
-      steps,
-      minutes: r.minutes ?? 0,
-      logEvery: r.logEvery ?? 10,
-      checkpointEvery: r.checkpointEvery ?? 200,
-      keep: r.keep ?? 3,
+      ...runSchedule(steps, r),
       testSize: r.testSize ?? 2000,
       iwSamples: r.iwSamples ?? 64,
       backend: r.backend ?? "auto",

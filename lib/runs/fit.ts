@@ -96,6 +96,30 @@ export interface RunSchedule {
   readonly keep: number;
 }
 
+/**
+ * A run's schedule: `steps` updates, and `choices` over the defaults every run shares (no time
+ * cap, a metrics line every 10 updates, a checkpoint every 200, the last 3 kept).
+ *
+ * @example
+ * ```ts
+ * import { runSchedule } from "@hamiltonian/hgn/runs";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * deepStrictEqual(runSchedule(50, { keep: 1 }), {
+ *   steps: 50, minutes: 0, logEvery: 10, checkpointEvery: 200, keep: 1,
+ * });
+ * ```
+ */
+export const runSchedule = (
+  steps: number,
+  choices: Partial<Omit<RunSchedule, "steps">> = {},
+): RunSchedule => ({
+  steps,
+  minutes: choices.minutes ?? 0,
+  logEvery: choices.logEvery ?? 10,
+  checkpointEvery: choices.checkpointEvery ?? 200,
+  keep: choices.keep ?? 3,
+});
+
 /** What may change when a run resumes: when it stops and where it runs, not what it learns. */
 export interface ResumeChanges {
   readonly steps?: number;

@@ -14,7 +14,7 @@ import { type BackendRequest, backendRequests } from "../tensor/backend.ts";
 import { systems } from "../systems/registry.ts";
 import type { NoiseMode } from "../data/dataset.ts";
 import type { Manifest } from "../data/format.ts";
-import { defaultThreads, type RunSchedule } from "./fit.ts";
+import { defaultThreads, type RunSchedule, runSchedule } from "./fit.ts";
 
 /** The config.json version this code writes and reads. */
 export const SETTINGS_VERSION = 2;
@@ -339,11 +339,7 @@ export const hgnRunSettings = (c: HgnRunChoices = {}): RunSettings => {
       ...(d.noiseStd !== undefined ? { noiseStd: d.noiseStd } : {}),
     },
     run: {
-      steps,
-      minutes: r.minutes ?? 0,
-      logEvery: r.logEvery ?? 10,
-      checkpointEvery: r.checkpointEvery ?? 200,
-      keep: r.keep ?? 3,
+      ...runSchedule(steps, r),
       testSize: r.testSize ?? preset.testSize,
       evalSteps,
       extrapolateSteps: r.extrapolateSteps ?? 2 * evalSteps,
