@@ -43,9 +43,10 @@ const LN2_LO = 1.4286068203094173e-6;
 
 /**
  * The function `softplus(x, y, last)`: `y[i] = softplus(x[i])` for the floats at byte addresses
- * `x` and `y`, four at a time, at byte offsets `0, 16, ...` below `last` and then at `last` itself
- * (the last four floats: `last = (n - 4) * 4` for `n >= 4` floats; the overlap is computed twice,
- * to the same bits). `expTerms`: the Taylor terms of `e^r` (tests emit fewer, as a mutant).
+ * `x` and `y`, `4 * vectors` at a time, at byte offsets `0, 16 * vectors, ...` below `last` and
+ * then at `last` itself (the last step's floats: `last = (n - 4 * vectors) * 4` for
+ * `n >= 4 * vectors` floats; the overlap is computed twice, to the same bits). `expTerms`: the
+ * Taylor terms of `e^r` (tests emit fewer, as a mutant).
  */
 export const emitSoftplus = (expTerms = SOFTPLUS_EXP_TERMS, vectors = SOFTPLUS_VECTORS): Code => {
   const c = new Code(3);

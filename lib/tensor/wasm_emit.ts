@@ -5,7 +5,7 @@
  * there is no toolchain, no committed binary and nothing to drift from its source.
  *
  * Only what the kernels need is here: i32 arithmetic and control flow, f32 and v128 loads and
- * stores, f32x4 arithmetic, comparisons and rounding, the i32x4 lane arithmetic of exponent bits,
+ * stores, f32x4 arithmetic and comparisons, the i32x4 lane arithmetic of exponent bits,
  * and the relaxed-SIMD fused multiply-add.
  *
  * @module
@@ -180,10 +180,6 @@ export class Code {
   f32x4Div(): this {
     return this.simd(0xe7);
   }
-  /** Lane-wise minimum, NaN if either lane is NaN. */
-  f32x4Min(): this {
-    return this.simd(0xe8);
-  }
   /** Lane-wise maximum, NaN if either lane is NaN. */
   f32x4Max(): this {
     return this.simd(0xe9);
@@ -198,16 +194,6 @@ export class Code {
   }
   v128Or(): this {
     return this.simd(0x50);
-  }
-  f32x4Abs(): this {
-    return this.simd(0xe0);
-  }
-  f32x4Neg(): this {
-    return this.simd(0xe1);
-  }
-  /** Rounds each lane to the nearest integer, ties to even. */
-  f32x4Nearest(): this {
-    return this.simd(0x6a);
   }
   /** Lane masks (all ones or all zeros) of `a < b`. */
   f32x4Lt(): this {
@@ -225,14 +211,6 @@ export class Code {
   /** Bits of `a` where the mask `m` (on top) is set, of `b` elsewhere, for `a, b, m` on the stack. */
   v128Bitselect(): this {
     return this.simd(0x52);
-  }
-  /** Each f32 lane to i32, truncated, saturating (NaN to 0). */
-  i32x4TruncSatF32x4S(): this {
-    return this.simd(0xf8);
-  }
-  /** Each i32 lane back to f32. */
-  f32x4ConvertI32x4S(): this {
-    return this.simd(0xfa);
   }
   i32x4Add(): this {
     return this.simd(0xae);
