@@ -42,6 +42,9 @@ const DENSITY_FLAGS: Readonly<Record<string, string>> = {
 };
 const inFlags = flagTerms(DENSITY_FLAGS);
 
+/** A library message about density settings in flag terms (`train.learningRate` is `--lr`). */
+export const densityFlagMessage: (message: string) => string = inFlags;
+
 /** The settings if valid, else a `UsageError` listing every problem in flag terms. */
 const checked = (settings: DensitySettings): DensitySettings => {
   const valid = validateDensity(settings);
