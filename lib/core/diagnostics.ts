@@ -93,6 +93,11 @@ export const determinant = (m: Float64Array): number => {
  */
 export const symplecticDefect = (J: Float64Array): number => {
   const n = Math.round(Math.sqrt(J.length));
+  if (n * n !== J.length || n % 2 !== 0) {
+    throw new RangeError(
+      `symplecticDefect: needs a square matrix of even size (q and p), got ${J.length} entries`,
+    );
+  }
   const d = n / 2;
   const omega = (i: number, j: number) => (j === i + d ? 1 : i === j + d ? -1 : 0);
   // (Omega J)[k][j] = sum_l Omega[k][l] J[l][j]

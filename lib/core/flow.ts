@@ -127,15 +127,17 @@ export function thenFlow<V>(first: Flow<V>, second?: Flow<V>): Flow<V> | ((f: Fl
  * strictEqual(rollout(step, 30)(phase(Float64Array.of(1), Float64Array.of(0))).length, 31);
  * ```
  */
-export const rollout = <A>(step: Endomorphism<A>, steps: number): (s0: A) => A[] => (s0) => {
+export const rollout = <A>(step: Endomorphism<A>, steps: number): (s0: A) => A[] => {
   if (!Number.isInteger(steps) || steps < 0) {
     throw new RangeError(`rollout: steps must be an integer >= 0, got ${steps}`);
   }
-  const out: A[] = [s0];
-  let s = s0;
-  for (let i = 0; i < steps; i++) {
-    s = step(s);
-    out.push(s);
-  }
-  return out;
+  return (s0) => {
+    const out: A[] = [s0];
+    let s = s0;
+    for (let i = 0; i < steps; i++) {
+      s = step(s);
+      out.push(s);
+    }
+    return out;
+  };
 };
