@@ -27,6 +27,7 @@
  */
 import { tf } from "../deps/tf.ts";
 import { Code, compileOn, I32, V128 } from "./wasm_emit.ts";
+import { type ElementwiseFunction, elementwiseKernel } from "./elementwise.ts";
 
 /** How many Taylor terms of `e^r` the kernel sums (`1 + r + ... + r^7 / 7!`). */
 export const SOFTPLUS_EXP_TERMS = 8;
@@ -168,28 +169,14 @@ export const emitSoftplus = (expTerms = SOFTPLUS_EXP_TERMS, vectors = SOFTPLUS_V
   return c;
 };
 
-type SoftplusFunction = (x: number, y: number, last: number) => void;
-
-/** The parts of tfjs-backend-wasm's backend the kernel uses. */
-interface WasmBackend {
-  wasm?: {
-    asm?: { memory: WebAssembly.Memory };
-    HEAPF32: Float32Array;
-    _malloc(bytes: number): number;
-    _free(pointer: number): void;
-  };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
 /** The compiled kernel on `memory` (`expTerms`: see {@link emitSoftplus}). */
 export const softplusOn = (
   memory: WebAssembly.Memory,
   expTerms = SOFTPLUS_EXP_TERMS,
-): SoftplusFunction =>
+): ElementwiseFunction =>
   compileOn(memory, JSON.stringify(["softplus", expTerms]), () => [
     { name: "softplus", code: emitSoftplus(expTerms) },
-  ]).softplus as SoftplusFunction;
+  ]).softplus as ElementwiseFunction;
 
 /**
  * `Softplus` on wasm by {@link emitSoftplus}; other dtypes go to the stock kernel. Fewer floats
@@ -207,31 +194,5 @@ export const softplusOn = (
  * ok(exact.every((v, i) => Math.abs(y[i] - v) <= 3 * 2 ** -23 * v));
  * ```
  */
-export const softplusKernel = (fallback: tf.KernelConfig): tf.KernelFunc => (params) => {
-  const x = (params.inputs as { x: tf.TensorInfo }).x;
-  const backend = params.backend as unknown as WasmBackend;
-  const wasm = backend.wasm;
-  if (x.dtype !== "float32" || !wasm?.asm?.memory) return fallback.kernelFunc(params);
-  const out = backend.makeOutput([...x.shape], "float32");
-  const size = tf.util.sizeFromShape(x.shape);
-  if (size === 0) return out;
-  const run = softplusOn(wasm.asm.memory);
-  const step = 4 * SOFTPLUS_VECTORS; // floats per step of the kernel
-  if (size >= step) {
-    // views after the allocation (it may grow the heap and detach older views)
-    const from = backend.typedArrayFromHeap(x).byteOffset;
-    run(from, backend.typedArrayFromHeap(out).byteOffset, (size - step) * 4);
-    return out;
-  }
-  const scratch = wasm._malloc(8 * step) >>> 0;
-  if (scratch === 0) throw new RangeError("Softplus: the wasm heap has no room for 4 vectors");
-  try {
-    const [input, output] = [scratch / 4, scratch / 4 + step];
-    wasm.HEAPF32.subarray(input, output).fill(0).set(backend.typedArrayFromHeap(x));
-    run(scratch, scratch + 4 * step, 0);
-    backend.typedArrayFromHeap(out).set(wasm.HEAPF32.subarray(output, output + size));
-  } finally {
-    wasm._free(scratch);
-  }
-  return out;
-};
+export const softplusKernel = (fallback: tf.KernelConfig): tf.KernelFunc =>
+  elementwiseKernel(fallback, 4 * SOFTPLUS_VECTORS, (memory) => softplusOn(memory));

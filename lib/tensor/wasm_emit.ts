@@ -111,6 +111,28 @@ export class Code {
   brIf(depth: number): this {
     return this.op(0x0d, ...uleb(depth));
   }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
+  /** `block ... end` (br 0 inside leaves it). */
+  block(body: () => void): this {
+    this.op(0x02, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  /**
+   * `while (local[i] < local[n]) { body(); local[i] += by }`, signed, for any `local[n]` (a
+   * loop inside a block; `body` must not branch out of it).
+   */
+  whileBelow(i: number, n: number, by: number, body: () => void): this {
+    return this.block(() =>
+      this.loop(() => {
+        this.get(i).get(n).ltS().eqz().brIf(1);
+        body();
+        this.bump(i, by).br(0);
+      })
+    );
+  }
   /**
    * `for (local[i] = 0; local[i] < n; local[i]++) body()`, for a constant `n` (a do-while behind
    * a guard; `body` must not branch out of it).
@@ -130,6 +152,14 @@ export class Code {
       body();
       this.bump(i, 1).get(i).get(n).ltS().brIf(0);
     });
+  }
+  /** `i32.load offset` from the address on the stack (any 4 bytes, bit for bit). */
+  i32Load(offset: number): this {
+    return this.op(0x28, 2, ...uleb(offset));
+  }
+  /** `i32.store offset` to the address below the value on the stack. */
+  i32Store(offset: number): this {
+    return this.op(0x36, 2, ...uleb(offset));
   }
   /** `f32.convert_i32_s` */
   f32ConvertI32(): this {
