@@ -60,3 +60,29 @@ Deno.test("examples/custom_table_row.ts: a script's own model trains as a table 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("examples/compare_density_rows.ts: a script's own row beside figure 10's, one table, finished rows kept", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "example_compare_" });
+  try {
+    const script = fileURLToPath(new URL("../examples/compare_density_rows.ts", import.meta.url));
+    const run = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read", `--allow-write=${dir}`, script, "2", dir],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const out = await run();
+    const stdout = new TextDecoder().decode(out.stdout);
+    strictEqual(out.code, 0, new TextDecoder().decode(out.stderr));
+    ok(/^NHF vs RealNVP on moons, 2 iterations each/m.test(stdout), stdout);
+    for (const row of ["nhf-2", "realnvp-2", "nhf-4"]) {
+      ok(new RegExp(`^\\| ${row} \\| -?[\\d.]+ \\|`, "m").test(stdout), `${row}: ${stdout}`);
+    }
+    const before = (await Deno.stat(join(dir, "nhf-4", "eval.json"))).mtime?.getTime();
+    const again = await run();
+    strictEqual(again.code, 0);
+    strictEqual((await Deno.stat(join(dir, "nhf-4", "eval.json"))).mtime?.getTime(), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
