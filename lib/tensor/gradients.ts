@@ -157,10 +157,14 @@ export const conv2dFilterGradient = (
       const dyd = dilate(dyc, info.strideHeight, info.strideWidth);
       const [, lh, lw] = dyd.shape;
       // rows top-padded so that window (i, j) of the output starts at row i
-      const xp = padOrCrop(xc, top, lh + kh - 1 - top - h, left, lw + kw - 1 - left - w);
-      const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, B]
+      const [bottom, right] = [lh + kh - 1 - top - h, lw + kw - 1 - left - w];
       const ft = tf.transpose(dyd, [1, 2, 0, 3]) as tf.Tensor4D; // [lh, lw, B, co]
-      return tf.transpose(tf.conv2d(xt, ft, 1, "valid"), [1, 2, 0, 3]) as tf.Tensor4D;
+      // zero padding inside the convolution where no side crops (the same sums, no padded copy)
+      const fold = top >= 0 && bottom >= 0 && left >= 0 && right >= 0;
+      const xp = fold ? xc : padOrCrop(xc, top, bottom, left, right);
+      const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, B]
+      const pads: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+      return tf.transpose(tf.conv2d(xt, ft, 1, fold ? pads : "valid"), [1, 2, 0, 3]) as tf.Tensor4D;
     };
     // A long reduction (batch x pixels) streams through the cache once per output tile of the
     // convolution; in chunks of at most FILTER_GRADIENT_CHUNK input floats it stays there (1.5x
@@ -219,9 +223,13 @@ export const conv2dInputGradient = (
     const [, lh, lw] = dyd.shape;
     const ph = kh - 1 - top;
     const pw = kw - 1 - left;
-    const padded = padOrCrop(dyd, ph, h + kh - 1 - ph - lh, pw, w + kw - 1 - pw - lw);
+    const [bottom, right] = [h + kh - 1 - ph - lh, w + kw - 1 - pw - lw];
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(padded, flipped, 1, "valid");
+    // zero padding inside the convolution where no side crops (the same sums, no padded copy)
+    if (ph >= 0 && bottom >= 0 && pw >= 0 && right >= 0) {
+      return tf.conv2d(dyd, flipped, 1, [[0, 0], [ph, bottom], [pw, right], [0, 0]]);
+    }
+    return tf.conv2d(padOrCrop(dyd, ph, bottom, pw, right), flipped, 1, "valid");
   });
 
 const assertNhwc = (attrs: tf.NamedAttrMap, what: string): void => {
