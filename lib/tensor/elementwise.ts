@@ -73,6 +73,27 @@ export const elementwiseKernel = (
   return out;
 };
 
+/**
+ * Appends the loop of an {@link ElementwiseFunction} to `c`: `body()` at byte offsets
+ * `local[at] = 0, bytes, 2 bytes, ...` below `local[last]`, then once at `local[last]` itself.
+ */
+export const emitOverlappingSteps = (
+  c: Code,
+  at: number,
+  last: number,
+  bytes: number,
+  body: () => void,
+): Code => {
+  c.i32(0).set(at);
+  c.loop(() => {
+    body();
+    c.bump(at, bytes).get(at).get(last).ltS().brIf(0);
+  });
+  c.get(last).set(at);
+  body();
+  return c;
+};
+
 /** Vectors of 4 floats per step of the `LeakyRelu` loop. */
 export const LEAKY_RELU_VECTORS = 4;
 
@@ -94,14 +115,7 @@ export const emitLeakyRelu = (alpha: number, vectors = LEAKY_RELU_VECTORS): Code
       c.v128Store(16 * g);
     });
   };
-  c.i32(0).set(at);
-  c.loop(() => {
-    body();
-    c.bump(at, 16 * vectors).get(at).get(LAST).ltS().brIf(0);
-  });
-  c.get(LAST).set(at);
-  body();
-  return c;
+  return emitOverlappingSteps(c, at, LAST, 16 * vectors, body);
 };
 
 /** The compiled `LeakyRelu` of slope `alpha` on `memory`. */

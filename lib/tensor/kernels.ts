@@ -77,6 +77,25 @@ const stridesOf = (shape: readonly number[]): number[] => {
 };
 
 /**
+ * Advances the multi-index `index` over `counts` (last axis fastest) by one; returns how far the
+ * source moves, `steps[a]` elements per index of axis `a`.
+ */
+const odometerStep = (
+  index: number[],
+  counts: readonly number[],
+  steps: readonly number[],
+): number => {
+  let move = 0;
+  for (let a = counts.length - 1; a >= 0; a--) {
+    move += steps[a];
+    if (++index[a] < counts[a]) break;
+    move -= counts[a] * steps[a];
+    index[a] = 0;
+  }
+  return move;
+};
+
+/**
  * Fills `dst` in order with blocks of `run` elements of `src`: the first block starts at `start`,
  * and the next one's start is found by an odometer over `counts` (last axis fastest) that moves
  * `steps[a]` elements of `src` (negative: backwards) per index of axis `a`.
@@ -98,12 +117,7 @@ const copyBlocks = (
   for (let to = 0; to < dst.length; to += run) {
     if (run >= 16) dst.set(src.subarray(from, from + run), to);
     else for (let i = 0; i < run; i++) dst[to + i] = src[from + i];
-    for (let a = counts.length - 1; a >= 0; a--) {
-      from += steps[a];
-      if (++index[a] < counts[a]) break;
-      from -= counts[a] * steps[a];
-      index[a] = 0;
-    }
+    from += odometerStep(index, counts, steps);
   }
 };
 
@@ -137,12 +151,7 @@ const copyRowBlocks = (
   let from = start;
   for (let to = 0; to < dst.length; to += rows * run) {
     copyRuns(copy, src.byteOffset + 4 * from, dst.byteOffset + 4 * to, rows, run, step, run);
-    for (let a = c.length - 1; a >= 0; a--) {
-      from += s[a];
-      if (++index[a] < c[a]) break;
-      from -= c[a] * s[a];
-      index[a] = 0;
-    }
+    from += odometerStep(index, c, s);
   }
 };
 

@@ -27,7 +27,11 @@
  */
 import { tf } from "../deps/tf.ts";
 import { Code, compileOn, I32, V128 } from "./wasm_emit.ts";
-import { type ElementwiseFunction, elementwiseKernel } from "./elementwise.ts";
+import {
+  type ElementwiseFunction,
+  elementwiseKernel,
+  emitOverlappingSteps,
+} from "./elementwise.ts";
 
 /** How many Taylor terms of `e^r` the kernel sums (`1 + r + ... + r^7 / 7!`). */
 export const SOFTPLUS_EXP_TERMS = 8;
@@ -159,14 +163,7 @@ export const emitSoftplus = (expTerms = SOFTPLUS_EXP_TERMS, vectors = SOFTPLUS_V
     });
     each((v) => c.get(Y).get(at).add().get(v.y).v128Store(16 * v.g));
   };
-  c.i32(0).set(at);
-  c.loop(() => {
-    body();
-    c.bump(at, 16 * vectors).get(at).get(LAST).ltS().brIf(0);
-  });
-  c.get(LAST).set(at);
-  body();
-  return c;
+  return emitOverlappingSteps(c, at, LAST, 16 * vectors, body);
 };
 
 /** The compiled kernel on `memory` (`expTerms`: see {@link emitSoftplus}). */

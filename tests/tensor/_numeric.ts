@@ -77,3 +77,17 @@ export const relErr = (a: ArrayLike<number>[], r: ArrayLike<number>[]): number =
 /** Reads tensors with `await data()` (works on webgpu, where `dataSync` does not). */
 export const read = async (ts: tf.Tensor[]): Promise<Float64Array[]> =>
   await Promise.all(ts.map(async (t) => Float64Array.from(await t.data())));
+
+/** The multi-index of flat position `i` in a row-major array of `shape`. */
+export const unravel = (i: number, shape: readonly number[]): number[] => {
+  const idx = new Array<number>(shape.length);
+  for (let a = shape.length - 1, rest = i; a >= 0; a--) {
+    idx[a] = rest % shape[a];
+    rest = Math.floor(rest / shape[a]);
+  }
+  return idx;
+};
+
+/** The flat position of multi-index `idx` in a row-major array of `shape`. */
+export const ravel = (idx: readonly number[], shape: readonly number[]): number =>
+  idx.reduce((flat, k, a) => flat * shape[a] + k, 0);

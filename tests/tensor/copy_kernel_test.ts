@@ -7,7 +7,7 @@ import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:asser
 import { stockWasmKernels, tf, useBackend } from "@hamiltonian/hgn/tensor";
 import { copyRowsOn, copyRuns, emitCopyRows, type RowCopy } from "../../lib/tensor/copy_kernel.ts";
 import { Code, moduleBytes } from "../../lib/tensor/wasm_emit.ts";
-import { values } from "./_numeric.ts";
+import { ravel, unravel, values } from "./_numeric.ts";
 
 await useBackend("wasm");
 
@@ -74,16 +74,6 @@ Deno.test("copyRows: a mutant that drops the word tail fails the same comparison
   notDeepStrictEqual(words.subarray(0, 16384), expected(rows, run, src, dst, srcStep, dstStep));
 });
 
-/** The multi-index of flat position `i` in a row-major array of `shape`. */
-const unravel = (i: number, shape: readonly number[]): number[] => {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1, rest = i; a >= 0; a--) {
-    idx[a] = rest % shape[a];
-    rest = Math.floor(rest / shape[a]);
-  }
-  return idx;
-};
-
 /** The join of `xs` (row-major, of `shapes`) along `axis`, index by index. */
 const joined = (xs: number[][], shapes: number[][], axis: number): number[] => {
   const out: number[] = [];
@@ -96,7 +86,7 @@ const joined = (xs: number[][], shapes: number[][], axis: number): number[] => {
     while (k >= shapes[t][axis]) k -= shapes[t++][axis];
     const at = [...idx];
     at[axis] = k;
-    out.push(xs[t][at.reduce((flat, v, a) => flat * shapes[t][a] + v, 0)]);
+    out.push(xs[t][ravel(at, shapes[t])]);
   }
   return out;
 };

@@ -6,7 +6,7 @@
 // against finite differences with the other kernels, in gradients_test.ts, on wasm.)
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { stockWasmKernels, tf, useBackend } from "@hamiltonian/hgn/tensor";
-import { values } from "./_numeric.ts";
+import { ravel, unravel, values } from "./_numeric.ts";
 
 await useBackend("wasm");
 
@@ -93,20 +93,6 @@ Deno.test("kernels: the transposed operands are freed (no backend memory grows)"
   strictEqual(backend.numDataIds(), before);
   tf.dispose([a, b]);
 });
-
-/** The multi-index of flat position `i` in a row-major array of `shape`. */
-const unravel = (i: number, shape: readonly number[]): number[] => {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1, rest = i; a >= 0; a--) {
-    idx[a] = rest % shape[a];
-    rest = Math.floor(rest / shape[a]);
-  }
-  return idx;
-};
-
-/** The flat position of multi-index `idx` in a row-major array of `shape`. */
-const ravel = (idx: readonly number[], shape: readonly number[]): number =>
-  idx.reduce((flat, k, a) => flat * shape[a] + k, 0);
 
 /** The window `[begin, begin + size)` of a row-major array of `shape`, index by index. */
 const windowOf = (
